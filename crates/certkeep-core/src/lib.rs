@@ -1,0 +1,11 @@
+//! Certkeep's domain rules that need no I/O: distinguished names as Key Vault writes them,
+//! inspection of X.509 certificates, and reading PEM and PFX (PKCS#12) containers.
+
+pub mod dn;
+pub mod error;
+pub mod keyvault;
+pub mod pem;
+pub mod pfx;
+pub mod x509;
+
+pub use error::CoreError;
