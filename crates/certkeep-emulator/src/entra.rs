@@ -167,7 +167,7 @@ fn aad_error(status: StatusCode, error: &str, code: u32, text: &str, now: i64) -
         status,
         &json!({
             "error": error,
-            "error_description": format!("AADSTS{code}: {text} Trace ID: {trace} Correlation ID: {correlation} Timestamp: {timestamp}"),
+            "error_description": format!("AADSTS{code}: {text}\r\nTrace ID: {trace}\r\nCorrelation ID: {correlation}\r\nTimestamp: {timestamp}"),
             "error_codes": [code],
             "timestamp": timestamp,
             "trace_id": trace,

@@ -166,7 +166,9 @@ async fn dispatch(State(st): State<Arc<AppState>>, request: Request) -> Response
     let Some(route) = route else {
         return ApiError::new(StatusCode::NOT_FOUND, "NotFound", format!("No emulated Azure endpoint at {} {}", req.method, req.path)).into_response();
     };
-    st.counters.lock().count(route, vault.as_deref());
+    // Unauthenticated first requests (the Key Vault challenge) are counted on their own.
+    let counted = if vault.is_some() && crate::auth::bearer(&req.headers).is_none() { "kv.challenge" } else { route };
+    st.counters.lock().count(counted, vault.as_deref());
     let faults = st.faults.lock().clone();
     if let Some(delay) = faults.delay() {
         tokio::time::sleep(delay).await;

@@ -139,8 +139,8 @@ pub fn settle_vault(st: &AppState, w: &mut World, vault_key: &str, now: i64) {
             vault.pending.remove(&k);
             continue;
         }
-        let created = op.created;
-        let request = policy::cert_request(&op.policy, created);
+        // The certificate is issued now: nbf = issuance − 10 min, as Key Vault does.
+        let request = policy::cert_request(&op.policy, now);
         let signed = match &op.provider {
             Some(provider) => st
                 .authority(provider)

@@ -1,0 +1,55 @@
+"""Scenario 1: azure-identity ClientSecretCredential against the emulated Entra ID authority."""
+
+import base64
+import json
+import time
+
+import pytest
+from azure.core.exceptions import ClientAuthenticationError
+from azure.identity import ClientSecretCredential
+
+from conftest import CLIENT_ID, CLIENT_SECRET, TENANT_ID
+
+
+def _claims(token: str) -> dict:
+    body = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+
+
+def test_client_secret_credential_gets_tokens_for_arm_and_vaults(emulator):
+    cred = emulator.credential()
+    arm = cred.get_token(f"{emulator.arm}/.default")
+    vault = cred.get_token(f"{emulator.vault_resource}/.default")
+    now = time.time()
+    for tok in (arm, vault):
+        assert tok.token.count(".") == 2
+        assert now + 3000 < tok.expires_on <= now + 3700
+    arm_claims, vault_claims = _claims(arm.token), _claims(vault.token)
+    assert arm_claims["aud"].rstrip("/") == emulator.arm
+    assert vault_claims["aud"].rstrip("/") == emulator.vault_resource
+    for c in (arm_claims, vault_claims):
+        assert c["tid"] == TENANT_ID
+        assert c["appid"] == CLIENT_ID
+        assert c["iss"] == f"https://sts.windows.net/{TENANT_ID}/"
+
+
+def _fails_with(emulator, tenant, client, secret, code):
+    cred = ClientSecretCredential(
+        tenant, client, secret, authority=emulator.authority, disable_instance_discovery=True
+    )
+    with pytest.raises(ClientAuthenticationError) as info:
+        cred.get_token(f"{emulator.arm}/.default")
+    assert code in str(info.value)
+    return info.value
+
+
+def test_wrong_secret_is_aadsts7000215(emulator):
+    _fails_with(emulator, TENANT_ID, CLIENT_ID, "not-the-secret", "AADSTS7000215")
+
+
+def test_unknown_client_is_aadsts700016(emulator):
+    _fails_with(emulator, TENANT_ID, "11111111-2222-3333-4444-555555555555", CLIENT_SECRET, "AADSTS700016")
+
+
+def test_unknown_tenant_is_aadsts90002(emulator):
+    _fails_with(emulator, "00000000-1111-2222-3333-444444444444", CLIENT_ID, CLIENT_SECRET, "AADSTS90002")
