@@ -53,3 +53,14 @@ def test_unknown_client_is_aadsts700016(emulator):
 
 def test_unknown_tenant_is_aadsts90002(emulator):
     _fails_with(emulator, "00000000-1111-2222-3333-444444444444", CLIENT_ID, CLIENT_SECRET, "AADSTS90002")
+
+
+def test_no_access_app_is_forbidden_on_the_data_plane(emulator, no_access_credential):
+    from azure.core.exceptions import HttpResponseError
+    from azure.keyvault.certificates import CertificateClient
+
+    client = CertificateClient(emulator.vault_url("kv-prod-web"), no_access_credential)
+    with pytest.raises(HttpResponseError) as info:
+        client.get_certificate("www-prod")
+    assert info.value.status_code == 403
+    assert info.value.error.code == "Forbidden"

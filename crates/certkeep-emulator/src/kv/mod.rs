@@ -37,8 +37,16 @@ impl Ctx {
         if self.req.body.is_empty() {
             return Err(ApiError::bad_parameter("The request body is missing or empty."));
         }
-        serde_json::from_slice(&self.req.body)
-            .map_err(|e| ApiError::bad_parameter(format!("The request body is not valid JSON or has a wrong type: {e}")))
+        let mut de = serde_json::Deserializer::from_slice(&self.req.body);
+        serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if inner.is_syntax() || inner.is_eof() || path == "." {
+                ApiError::bad_parameter(format!("The request body is not valid JSON: {inner}"))
+            } else {
+                ApiError::bad_parameter(format!("Invalid value for '{path}': {inner}"))
+            }
+        })
     }
 }
 
