@@ -19,7 +19,10 @@ impl Resolve for LoopbackLocalhost {
         let host = name.as_str().trim_end_matches('.').to_ascii_lowercase();
         Box::pin(async move {
             if host == "localhost" || host.ends_with(".localhost") {
-                let addrs: Addrs = Box::new(std::iter::once(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0)));
+                let addrs: Addrs = Box::new(std::iter::once(SocketAddr::new(
+                    IpAddr::V4(Ipv4Addr::LOCALHOST),
+                    0,
+                )));
                 return Ok(addrs);
             }
             let found = tokio::net::lookup_host((host.as_str(), 0)).await?;
@@ -53,7 +56,9 @@ pub fn client_options(cloud: &Cloud, http: reqwest::Client) -> azure_core::http:
     custom.authority_host = cloud.authority_host.clone();
     azure_core::http::ClientOptions {
         transport: Some(azure_core::http::Transport::new(Arc::new(http))),
-        cloud: Some(Arc::new(azure_core::cloud::CloudConfiguration::Custom(custom))),
+        cloud: Some(Arc::new(azure_core::cloud::CloudConfiguration::Custom(
+            custom,
+        ))),
         ..Default::default()
     }
 }

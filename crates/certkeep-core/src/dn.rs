@@ -103,7 +103,10 @@ pub fn parse_dn(subject: &str) -> Result<Vec<DnAttr>, CoreError> {
             return Err(bad(format!("country '{value}' must be a two-letter code")));
         }
         if value.chars().count() > 256 {
-            return Err(bad(format!("attribute {} is longer than 256 characters", key.trim())));
+            return Err(bad(format!(
+                "attribute {} is longer than 256 characters",
+                key.trim()
+            )));
         }
         attrs.push(DnAttr { kind, value });
     }
@@ -167,8 +170,10 @@ mod tests {
 
     #[test]
     fn parses_every_key_vault_attribute() {
-        let attrs = parse_dn("CN=www.contoso.com, O=Contoso Ltd, OU=Web; L=Delft, ST=ZH, C=NL, E=pki@contoso.com")
-            .unwrap();
+        let attrs = parse_dn(
+            "CN=www.contoso.com, O=Contoso Ltd, OU=Web; L=Delft, ST=ZH, C=NL, E=pki@contoso.com",
+        )
+        .unwrap();
         let kinds: Vec<_> = attrs.iter().map(|a| a.kind).collect();
         assert_eq!(
             kinds,

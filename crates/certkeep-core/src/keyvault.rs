@@ -90,7 +90,10 @@ mod tests {
         assert!(is_tls_content_type("application/x-pkcs12"));
         assert!(is_tls_content_type("Application/X-PEM-File"));
         assert!(!is_tls_content_type("text/plain"));
-        assert_eq!(oid_arcs("1.3.6.1.5.5.7.3.1"), Some(vec![1, 3, 6, 1, 5, 5, 7, 3, 1]));
+        assert_eq!(
+            oid_arcs("1.3.6.1.5.5.7.3.1"),
+            Some(vec![1, 3, 6, 1, 5, 5, 7, 3, 1])
+        );
         assert!(oid_arcs("serverAuth").is_none());
         assert!(!is_valid_oid("1"));
     }

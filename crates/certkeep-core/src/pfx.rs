@@ -37,7 +37,11 @@ pub fn read_pfx(data: &[u8], password: &str) -> Result<KeyAndChain, CoreError> {
         return Err(CoreError::InvalidPfx("more than one private key".into()));
     }
     let key = archive.keys.first();
-    let certs: Vec<Vec<u8>> = archive.certs.iter().map(|c| c.cert.as_der().to_vec()).collect();
+    let certs: Vec<Vec<u8>> = archive
+        .certs
+        .iter()
+        .map(|c| c.cert.as_der().to_vec())
+        .collect();
     if certs.is_empty() {
         return Err(CoreError::InvalidPfx("no certificate in the file".into()));
     }
@@ -59,7 +63,11 @@ pub fn read_pfx(data: &[u8], password: &str) -> Result<KeyAndChain, CoreError> {
 }
 
 /// Writes a PFX holding one key and its chain (leaf first), AES-256/PBES2 with an HMAC-SHA256 MAC.
-pub fn write_pfx(key_pkcs8: &[u8], chain: &[Vec<u8>], password: &str) -> Result<Vec<u8>, CoreError> {
+pub fn write_pfx(
+    key_pkcs8: &[u8],
+    chain: &[Vec<u8>],
+    password: &str,
+) -> Result<Vec<u8>, CoreError> {
     let bad = |e: p12_keystore::error::Error| CoreError::InvalidPfx(e.to_string());
     let key = PrivateKey::from_der(key_pkcs8).map_err(bad)?;
     let certs = chain
@@ -82,11 +90,14 @@ pub fn write_pfx(key_pkcs8: &[u8], chain: &[Vec<u8>], password: &str) -> Result<
 fn leaf_index(certs: &[Vec<u8>]) -> Result<usize, CoreError> {
     let parsed = parse_all(certs)?;
     let issued_something = |i: usize| {
-        parsed.iter().enumerate().any(|(j, (_, issuer))| {
-            j != i && issuer == &parsed[i].0 && parsed[j].0 != parsed[j].1
-        })
+        parsed
+            .iter()
+            .enumerate()
+            .any(|(j, (_, issuer))| j != i && issuer == &parsed[i].0 && parsed[j].0 != parsed[j].1)
     };
-    Ok((0..certs.len()).find(|&i| !issued_something(i)).unwrap_or(0))
+    Ok((0..certs.len())
+        .find(|&i| !issued_something(i))
+        .unwrap_or(0))
 }
 
 /// Orders the chain from the leaf up by following issuer names; the rest keep file order.

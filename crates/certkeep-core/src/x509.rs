@@ -70,8 +70,8 @@ pub struct CertificateFacts {
 
 /// Parses DER and extracts the facts.
 pub fn inspect(der: &[u8]) -> Result<CertificateFacts, CoreError> {
-    let (_, cert) = X509Certificate::from_der(der)
-        .map_err(|e| CoreError::InvalidCertificate(e.to_string()))?;
+    let (_, cert) =
+        X509Certificate::from_der(der).map_err(|e| CoreError::InvalidCertificate(e.to_string()))?;
     let bad = |e: X509Error| CoreError::InvalidCertificate(e.to_string());
 
     let mut sans = SubjectAltNames::default();
@@ -191,8 +191,8 @@ pub fn x5t(der: &[u8]) -> String {
 
 /// The DER-encoded SubjectPublicKeyInfo of a certificate (to compare keys).
 pub fn public_key_der(der: &[u8]) -> Result<Vec<u8>, CoreError> {
-    let (_, cert) = X509Certificate::from_der(der)
-        .map_err(|e| CoreError::InvalidCertificate(e.to_string()))?;
+    let (_, cert) =
+        X509Certificate::from_der(der).map_err(|e| CoreError::InvalidCertificate(e.to_string()))?;
     Ok(cert.public_key().raw.to_vec())
 }
 
@@ -214,7 +214,11 @@ fn format_name(name: &X509Name<'_>) -> String {
     ];
     name.iter_attributes()
         .map(|attr| {
-            let arcs: Vec<u64> = attr.attr_type().iter().map(|i| i.collect()).unwrap_or_default();
+            let arcs: Vec<u64> = attr
+                .attr_type()
+                .iter()
+                .map(|i| i.collect())
+                .unwrap_or_default();
             let key = kinds
                 .iter()
                 .find(|k| k.oid() == arcs.as_slice())

@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::{Json, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -64,7 +64,11 @@ async fn info(State(st): St) -> Response {
 }
 
 async fn ca(State(st): St) -> Response {
-    ([(header::CONTENT_TYPE, "application/x-pem-file")], st.tls_ca.cert_pem.clone()).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/x-pem-file")],
+        st.tls_ca.cert_pem.clone(),
+    )
+        .into_response()
 }
 
 async fn seed(State(st): St, body: axum::body::Bytes) -> Response {
@@ -81,7 +85,10 @@ async fn seed_demo(State(st): St) -> Response {
 
 async fn seed_bulk(State(st): St, Json(spec): Json<crate::demo::BulkSpec>) -> Response {
     if spec.vaults == 0 || spec.certs == 0 || spec.versions == 0 {
-        return admin_error(StatusCode::BAD_REQUEST, "vaults, certs and versions must be positive");
+        return admin_error(
+            StatusCode::BAD_REQUEST,
+            "vaults, certs and versions must be positive",
+        );
     }
     load(st, move |st| crate::demo::bulk(st, spec)).await
 }
@@ -89,7 +96,9 @@ async fn seed_bulk(State(st): St, Json(spec): Json<crate::demo::BulkSpec>) -> Re
 /// Seeding signs certificates: run it off the async runtime.
 async fn load<F>(st: Arc<AppState>, f: F) -> Response
 where
-    F: FnOnce(&AppState) -> Result<crate::seed::SeedSummary, crate::error::EmulatorError> + Send + 'static,
+    F: FnOnce(&AppState) -> Result<crate::seed::SeedSummary, crate::error::EmulatorError>
+        + Send
+        + 'static,
 {
     match tokio::task::spawn_blocking(move || f(&st)).await {
         Ok(Ok(summary)) => json_response(StatusCode::OK, &json!(summary)),
@@ -124,12 +133,15 @@ async fn state(State(st): St) -> Response {
             }))
         })
         .collect();
-    json_response(StatusCode::OK, &json!({
-        "tenants": w.tenants.values().collect::<Vec<_>>(),
-        "subscriptions": w.subscriptions.values().collect::<Vec<_>>(),
-        "vaults": vaults,
-        "events": w.events,
-    }))
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "tenants": w.tenants.values().collect::<Vec<_>>(),
+            "subscriptions": w.subscriptions.values().collect::<Vec<_>>(),
+            "vaults": vaults,
+            "events": w.events,
+        }),
+    )
 }
 
 async fn reset(State(st): St) -> Response {
@@ -137,7 +149,11 @@ async fn reset(State(st): St) -> Response {
         let w = st.world.lock();
         (w.self_delay_secs, w.providers.clone())
     };
-    *st.world.lock() = World { self_delay_secs: self_delay, providers, ..Default::default() };
+    *st.world.lock() = World {
+        self_delay_secs: self_delay,
+        providers,
+        ..Default::default()
+    };
     *st.counters.lock() = Counters::default();
     *st.faults.lock() = Faults::default();
     st.clock.reset();
@@ -176,17 +192,31 @@ async fn get_throttle(State(st): St) -> Response {
 async fn put_throttle(State(st): St, body: axum::body::Bytes) -> Response {
     let settings: ThrottleSettings = match serde_json::from_slice(&body) {
         Ok(s) => s,
-        Err(e) => return admin_error(StatusCode::BAD_REQUEST, format!("invalid throttle settings: {e}")),
+        Err(e) => {
+            return admin_error(
+                StatusCode::BAD_REQUEST,
+                format!("invalid throttle settings: {e}"),
+            );
+        }
     };
-    if settings.vault_requests == 0 || settings.window_secs <= 0.0 || settings.subscription_multiplier < 1.0 {
-        return admin_error(StatusCode::BAD_REQUEST, "vault_requests must be positive, window_secs > 0, subscription_multiplier >= 1");
+    if settings.vault_requests == 0
+        || settings.window_secs <= 0.0
+        || settings.subscription_multiplier < 1.0
+    {
+        return admin_error(
+            StatusCode::BAD_REQUEST,
+            "vault_requests must be positive, window_secs > 0, subscription_multiplier >= 1",
+        );
     }
     st.throttle.lock().set(settings.clone());
     json_response(StatusCode::OK, &json!(settings))
 }
 
 async fn clock(State(st): St) -> Response {
-    json_response(StatusCode::OK, &json!({"now": st.clock.now(), "offset_secs": st.clock.offset()}))
+    json_response(
+        StatusCode::OK,
+        &json!({"now": st.clock.now(), "offset_secs": st.clock.offset()}),
+    )
 }
 
 #[derive(Deserialize)]
@@ -205,16 +235,25 @@ async fn advance(State(st): St, body: axum::body::Bytes) -> Response {
     };
     let secs = a.seconds + (a.days * 86_400.0) as i64;
     if secs <= 0 {
-        return admin_error(StatusCode::BAD_REQUEST, "the clock only moves forward: give positive seconds or days");
+        return admin_error(
+            StatusCode::BAD_REQUEST,
+            "the clock only moves forward: give positive seconds or days",
+        );
     }
     st.clock.advance(secs);
     crate::kv::lifecycle::tick(&st).await;
-    json_response(StatusCode::OK, &json!({"now": st.clock.now(), "offset_secs": st.clock.offset()}))
+    json_response(
+        StatusCode::OK,
+        &json!({"now": st.clock.now(), "offset_secs": st.clock.offset()}),
+    )
 }
 
 async fn get_providers(State(st): St) -> Response {
     let w = st.world.lock();
-    json_response(StatusCode::OK, &json!({"self_delay_secs": w.self_delay_secs, "providers": w.providers}))
+    json_response(
+        StatusCode::OK,
+        &json!({"self_delay_secs": w.self_delay_secs, "providers": w.providers}),
+    )
 }
 
 #[derive(Deserialize)]
@@ -231,7 +270,9 @@ async fn put_providers(State(st): St, body: axum::body::Bytes) -> Response {
         Ok(b) => b,
         Err(e) => return admin_error(StatusCode::BAD_REQUEST, format!("invalid body: {e}")),
     };
-    if b.self_delay_secs.is_some_and(|d| d < 0.0) || b.providers.values().any(|p| p.delay_secs < 0.0) {
+    if b.self_delay_secs.is_some_and(|d| d < 0.0)
+        || b.providers.values().any(|p| p.delay_secs < 0.0)
+    {
         return admin_error(StatusCode::BAD_REQUEST, "delays cannot be negative");
     }
     let mut w = st.world.lock();
@@ -239,7 +280,10 @@ async fn put_providers(State(st): St, body: axum::body::Bytes) -> Response {
         w.self_delay_secs = d;
     }
     w.providers.extend(b.providers);
-    json_response(StatusCode::OK, &json!({"self_delay_secs": w.self_delay_secs, "providers": w.providers}))
+    json_response(
+        StatusCode::OK,
+        &json!({"self_delay_secs": w.self_delay_secs, "providers": w.providers}),
+    )
 }
 
 async fn events(State(st): St) -> Response {
@@ -251,20 +295,65 @@ pub fn banner(st: &AppState, demo_identities: bool) -> String {
     let e = &st.endpoints;
     let mut out = String::new();
     out.push_str("Certkeep Azure emulator\n");
-    out.push_str(&format!("  authority host (Entra ID): {}   (also https://login.localhost:{})\n", e.authority(), e.port));
-    out.push_str(&format!("  ARM endpoint:              {}   (also https://management.localhost:{})\n", e.arm(), e.port));
-    out.push_str(&format!("  vault URLs:                https://<vault>.vault.localhost:{}/\n", e.port));
-    out.push_str(&format!("  vault challenge resource:  {}\n", e.vault_resource()));
-    out.push_str(&format!("  CA certificate:            {}\n", st.data_dir.join(crate::tls::CA_FILE).display()));
-    out.push_str(&format!("  admin API:                 {}/_emulator/info\n", e.arm()));
+    out.push_str(&format!(
+        "  authority host (Entra ID): {}   (also https://login.localhost:{})\n",
+        e.authority(),
+        e.port
+    ));
+    out.push_str(&format!(
+        "  ARM endpoint:              {}   (also https://management.localhost:{})\n",
+        e.arm(),
+        e.port
+    ));
+    out.push_str(&format!(
+        "  vault URLs:                https://<vault>.vault.localhost:{}/\n",
+        e.port
+    ));
+    out.push_str(&format!(
+        "  vault challenge resource:  {}\n",
+        e.vault_resource()
+    ));
+    out.push_str(&format!(
+        "  CA certificate:            {}\n",
+        st.data_dir.join(crate::tls::CA_FILE).display()
+    ));
+    out.push_str(&format!(
+        "  admin API:                 {}/_emulator/info\n",
+        e.arm()
+    ));
     if demo_identities {
-        out.push_str(&format!("  tenant (directory) id:     {}\n", crate::demo::DEMO_TENANT));
-        out.push_str(&format!("  client (application) id:   {}\n", crate::demo::DEMO_CLIENT_ID));
-        out.push_str(&format!("  client secret:             {}\n", crate::demo::DEMO_CLIENT_SECRET));
+        out.push_str(&format!(
+            "  tenant (directory) id:     {}\n",
+            crate::demo::DEMO_TENANT
+        ));
+        out.push_str(&format!(
+            "  client (application) id:   {}\n",
+            crate::demo::DEMO_CLIENT_ID
+        ));
+        out.push_str(&format!(
+            "  client secret:             {}\n",
+            crate::demo::DEMO_CLIENT_SECRET
+        ));
         let w = st.world.lock();
         for s in w.subscriptions.values() {
-            let vaults: Vec<&str> = w.vaults.values().filter_map(|v| v.props.as_ref()).filter(|p| p.subscription_id == s.id).map(|p| p.name.as_str()).collect();
-            out.push_str(&format!("  subscription {} ({}): {} vaults{}\n", s.id, s.name, vaults.len(), if vaults.len() <= 6 { format!(": {}", vaults.join(", ")) } else { String::new() }));
+            let vaults: Vec<&str> = w
+                .vaults
+                .values()
+                .filter_map(|v| v.props.as_ref())
+                .filter(|p| p.subscription_id == s.id)
+                .map(|p| p.name.as_str())
+                .collect();
+            out.push_str(&format!(
+                "  subscription {} ({}): {} vaults{}\n",
+                s.id,
+                s.name,
+                vaults.len(),
+                if vaults.len() <= 6 {
+                    format!(": {}", vaults.join(", "))
+                } else {
+                    String::new()
+                }
+            ));
         }
     }
     out.push_str("  *.localhost names are loopback (RFC 6761): map them to 127.0.0.1 if your resolver does not.");

@@ -18,17 +18,40 @@ pub fn route_of(req: &Req) -> Option<&'static str> {
     if req.method != Method::GET {
         return None;
     }
-    let segs: Vec<String> = req.segments().iter().map(|s| s.to_ascii_lowercase()).collect();
+    let segs: Vec<String> = req
+        .segments()
+        .iter()
+        .map(|s| s.to_ascii_lowercase())
+        .collect();
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
     match s.as_slice() {
         ["subscriptions", _] => Some("arm.subscriptions.get"),
-        ["subscriptions", _, "providers", "microsoft.keyvault", "vaults"] => Some("arm.vaults.list"),
-        ["subscriptions", _, "resourcegroups", _, "providers", "microsoft.keyvault", "vaults"] => {
-            Some("arm.vaults.list_by_resource_group")
-        }
-        ["subscriptions", _, "resourcegroups", _, "providers", "microsoft.keyvault", "vaults", _] => {
-            Some("arm.vaults.get")
-        }
+        [
+            "subscriptions",
+            _,
+            "providers",
+            "microsoft.keyvault",
+            "vaults",
+        ] => Some("arm.vaults.list"),
+        [
+            "subscriptions",
+            _,
+            "resourcegroups",
+            _,
+            "providers",
+            "microsoft.keyvault",
+            "vaults",
+        ] => Some("arm.vaults.list_by_resource_group"),
+        [
+            "subscriptions",
+            _,
+            "resourcegroups",
+            _,
+            "providers",
+            "microsoft.keyvault",
+            "vaults",
+            _,
+        ] => Some("arm.vaults.get"),
         ["subscriptions", _, "resources"] => Some("arm.resources.list"),
         _ => None,
     }
@@ -43,7 +66,11 @@ pub fn handle(st: &Arc<AppState>, req: &Req, route: &str) -> Response {
 
 fn handle_inner(st: &Arc<AppState>, req: &Req, route: &str) -> Result<Response, ApiError> {
     let segs = req.segments();
-    let sub_id = segs.get(1).copied().unwrap_or_default().to_ascii_lowercase();
+    let sub_id = segs
+        .get(1)
+        .copied()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let now = st.clock.now();
 
     let claims = authenticate(st, req, now)?;
@@ -66,17 +93,27 @@ fn handle_inner(st: &Arc<AppState>, req: &Req, route: &str) -> Result<Response, 
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "InvalidAuthenticationTokenTenant",
-            format!("The access token is from the wrong issuer 'https://sts.windows.net/{}/'. It must match the tenant 'https://sts.windows.net/{}/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/{}' to get the token.", claims.tid, sub.tenant_id, sub.tenant_id),
+            format!(
+                "The access token is from the wrong issuer 'https://sts.windows.net/{}/'. It must match the tenant 'https://sts.windows.net/{}/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/{}' to get the token.",
+                claims.tid, sub.tenant_id, sub.tenant_id
+            ),
         ));
     }
     if !sub.readers.contains(&claims.appid.to_ascii_lowercase()) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "AuthorizationFailed",
-            format!("The client '{}' with object id '{}' does not have authorization to perform action 'Microsoft.KeyVault/vaults/read' over scope '/subscriptions/{sub_id}' or the scope is invalid. If access was recently granted, please refresh your credentials.", claims.oid, claims.oid),
+            format!(
+                "The client '{}' with object id '{}' does not have authorization to perform action 'Microsoft.KeyVault/vaults/read' over scope '/subscriptions/{sub_id}' or the scope is invalid. If access was recently granted, please refresh your credentials.",
+                claims.oid, claims.oid
+            ),
         ));
     }
-    if let Err(wait) = st.throttle.lock().take_arm(&format!("{sub_id}:{}", claims.appid)) {
+    if let Err(wait) = st
+        .throttle
+        .lock()
+        .take_arm(&format!("{sub_id}:{}", claims.appid))
+    {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "SubscriptionRequestsThrottled",
@@ -104,54 +141,88 @@ fn handle_inner(st: &Arc<AppState>, req: &Req, route: &str) -> Result<Response, 
         )),
         "arm.vaults.get" => {
             let rg = segs.get(3).copied().unwrap_or_default();
-            let name = segs.get(7).copied().unwrap_or_default().to_ascii_lowercase();
-            let found = vaults
-                .iter()
-                .find(|v| v.name.eq_ignore_ascii_case(&name) && v.resource_group.eq_ignore_ascii_case(rg));
+            let name = segs
+                .get(7)
+                .copied()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let found = vaults.iter().find(|v| {
+                v.name.eq_ignore_ascii_case(&name) && v.resource_group.eq_ignore_ascii_case(rg)
+            });
             match found {
                 Some(v) => Ok(json_response(StatusCode::OK, &vault_json(st, v))),
                 None => Err(ApiError::new(
                     StatusCode::NOT_FOUND,
                     "ResourceNotFound",
-                    format!("The Resource 'Microsoft.KeyVault/vaults/{name}' under resource group '{rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"),
+                    format!(
+                        "The Resource 'Microsoft.KeyVault/vaults/{name}' under resource group '{rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"
+                    ),
                 )),
             }
         }
         _ => {
-            let rg_filter = (route == "arm.vaults.list_by_resource_group")
-                .then(|| segs.get(3).copied().unwrap_or_default().to_ascii_lowercase());
+            let rg_filter = (route == "arm.vaults.list_by_resource_group").then(|| {
+                segs.get(3)
+                    .copied()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase()
+            });
             let generic = route == "arm.resources.list";
             if generic {
                 let filter = req.q("$filter").unwrap_or_default().to_ascii_lowercase();
                 if !filter.contains("microsoft.keyvault/vaults") {
-                    return Err(ApiError::new(StatusCode::BAD_REQUEST, "InvalidFilterInQueryString", "Only resourceType eq 'Microsoft.KeyVault/vaults' filters are emulated."));
+                    return Err(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "InvalidFilterInQueryString",
+                        "Only resourceType eq 'Microsoft.KeyVault/vaults' filters are emulated.",
+                    ));
                 }
             }
             let top = match req.q("$top") {
                 Some(t) => match t.parse::<usize>() {
                     Ok(n) if (1..=1000).contains(&n) => n,
                     _ => {
-                        return Err(ApiError::new(StatusCode::BAD_REQUEST, "InvalidTopValue", format!("The value '{t}' of query parameter '$top' is not valid. It must be an integer between 1 and 1000.")));
+                        return Err(ApiError::new(
+                            StatusCode::BAD_REQUEST,
+                            "InvalidTopValue",
+                            format!(
+                                "The value '{t}' of query parameter '$top' is not valid. It must be an integer between 1 and 1000."
+                            ),
+                        ));
                     }
                 },
                 None => 1000,
             };
             let start = match req.q("$skiptoken") {
                 Some(t) => Some(paging::decode_token(t).ok_or_else(|| {
-                    ApiError::new(StatusCode::BAD_REQUEST, "InvalidSkipToken", "The skip token is not valid.")
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "InvalidSkipToken",
+                        "The skip token is not valid.",
+                    )
                 })?),
                 None => None,
             };
             let items = vaults
                 .iter()
-                .filter(|v| rg_filter.as_ref().is_none_or(|rg| v.resource_group.eq_ignore_ascii_case(rg)))
+                .filter(|v| {
+                    rg_filter
+                        .as_ref()
+                        .is_none_or(|rg| v.resource_group.eq_ignore_ascii_case(rg))
+                })
                 .map(|v| (v.name.to_ascii_lowercase(), *v));
             let empty = st.faults.lock().empty_page();
             let page = paging::page(items, start.as_deref(), top, empty);
             let value: Vec<Value> = page
                 .items
                 .iter()
-                .map(|v| if generic { resource_json(v) } else { vault_json(st, v) })
+                .map(|v| {
+                    if generic {
+                        resource_json(v)
+                    } else {
+                        vault_json(st, v)
+                    }
+                })
                 .collect();
             let next = page.next.map(|marker| {
                 let path = req.path.trim_end_matches('/');
@@ -176,20 +247,49 @@ fn handle_inner(st: &Arc<AppState>, req: &Req, route: &str) -> Result<Response, 
 
 fn authenticate(st: &Arc<AppState>, req: &Req, now: i64) -> Result<crate::auth::Claims, ApiError> {
     let challenge = |desc: &str| {
-        format!("Bearer authorization_uri=\"{}/\", error=\"invalid_token\", error_description=\"{desc}\"", st.endpoints.authority())
+        format!(
+            "Bearer authorization_uri=\"{}/\", error=\"invalid_token\", error_description=\"{desc}\"",
+            st.endpoints.authority()
+        )
     };
     let Some(token) = crate::auth::bearer(&req.headers) else {
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.")
-            .header("WWW-Authenticate", challenge("The authentication failed because of missing 'Authorization' header.")));
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "AuthenticationFailed",
+            "Authentication failed. The 'Authorization' header is missing.",
+        )
+        .header(
+            "WWW-Authenticate",
+            challenge("The authentication failed because of missing 'Authorization' header."),
+        ));
     };
     let claims = st.signer.verify(token, now).map_err(|p| match p {
-        TokenProblem::Expired => ApiError::new(StatusCode::UNAUTHORIZED, "ExpiredAuthenticationToken", "The access token expiry UTC time is earlier than current UTC time.")
-            .header("WWW-Authenticate", challenge("The access token has expired.")),
-        _ => ApiError::new(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", "The access token is invalid.")
-            .header("WWW-Authenticate", challenge("The access token is invalid.")),
+        TokenProblem::Expired => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "ExpiredAuthenticationToken",
+            "The access token expiry UTC time is earlier than current UTC time.",
+        )
+        .header(
+            "WWW-Authenticate",
+            challenge("The access token has expired."),
+        ),
+        _ => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "InvalidAuthenticationToken",
+            "The access token is invalid.",
+        )
+        .header(
+            "WWW-Authenticate",
+            challenge("The access token is invalid."),
+        ),
     })?;
     let aud = claims.aud.trim_end_matches('/');
-    if !st.endpoints.arm_audiences().iter().any(|a| a.eq_ignore_ascii_case(aud)) {
+    if !st
+        .endpoints
+        .arm_audiences()
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case(aud))
+    {
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "InvalidAuthenticationTokenAudience", format!("The access token has been obtained for wrong audience or resource '{aud}'. It should exactly match with one of the allowed audiences '{}'.", st.endpoints.arm_audiences().join("','")))
             .header("WWW-Authenticate", challenge("The access token has an invalid audience.")));
     }

@@ -72,7 +72,8 @@ impl TokenSigner {
     /// Checks signature and lifetime; audience and tenant are the caller's to judge.
     pub fn verify(&self, token: &str, now: i64) -> Result<Claims, TokenProblem> {
         let mut parts = token.split('.');
-        let (Some(h), Some(b), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(h), Some(b), Some(s), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(TokenProblem::Malformed);
         };
@@ -118,7 +119,12 @@ fn rsa_parts(spki: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
     let (_, info) = x509_parser::x509::SubjectPublicKeyInfo::from_der(spki).ok()?;
     match info.parsed().ok()? {
         x509_parser::public_key::PublicKey::RSA(rsa) => {
-            let strip = |b: &[u8]| b.iter().skip_while(|x| **x == 0).copied().collect::<Vec<u8>>();
+            let strip = |b: &[u8]| {
+                b.iter()
+                    .skip_while(|x| **x == 0)
+                    .copied()
+                    .collect::<Vec<u8>>()
+            };
             Some((strip(rsa.modulus), strip(rsa.exponent)))
         }
         _ => None,
@@ -127,7 +133,12 @@ fn rsa_parts(spki: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
 
 /// Reads `Authorization: Bearer X`.
 pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
-    let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }

@@ -25,16 +25,19 @@ pub fn route_of(req: &Req) -> Option<&'static str> {
         (Method::GET, [_, "v2.0", ".well-known", "openid-configuration"])
         | (Method::GET, [_, ".well-known", "openid-configuration"]) => Some("aad.openid"),
         (Method::GET, ["common", "discovery", "instance"]) => Some("aad.discovery"),
-        (Method::GET, [_, "discovery", "v2.0", "keys"]) | (Method::GET, [_, "discovery", "keys"]) => {
-            Some("aad.jwks")
-        }
+        (Method::GET, [_, "discovery", "v2.0", "keys"])
+        | (Method::GET, [_, "discovery", "keys"]) => Some("aad.jwks"),
         _ => None,
     }
 }
 
 pub fn handle(st: &Arc<AppState>, req: &Req, route: &str) -> Response {
     let segs = req.segments();
-    let tenant = segs.first().copied().unwrap_or_default().to_ascii_lowercase();
+    let tenant = segs
+        .first()
+        .copied()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let authority = st.endpoints.authority();
     match route {
         "aad.token" => token(st, req, &tenant),
@@ -78,17 +81,39 @@ pub fn handle(st: &Arc<AppState>, req: &Req, route: &str) -> Response {
 
 fn token(st: &Arc<AppState>, req: &Req, tenant: &str) -> Response {
     let form = crate::request::parse_query(std::str::from_utf8(&req.body).ok());
-    let field = |k: &str| form.get(k).map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let field = |k: &str| {
+        form.get(k)
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
     let now = st.clock.now();
 
     let Some(grant) = field("grant_type") else {
-        return aad_error(StatusCode::BAD_REQUEST, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.", now);
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'grant_type'.",
+            now,
+        );
     };
     if grant != "client_credentials" {
-        return aad_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", 70003, &format!("The app requested an unsupported grant type '{grant}'."), now);
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            70003,
+            &format!("The app requested an unsupported grant type '{grant}'."),
+            now,
+        );
     }
     let Some(client_id) = field("client_id") else {
-        return aad_error(StatusCode::BAD_REQUEST, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.", now);
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'client_id'.",
+            now,
+        );
     };
     // v2 asks for `scope=X/.default`; v1 for `resource=X`.
     let resource = match (field("scope"), field("resource")) {
@@ -97,32 +122,79 @@ fn token(st: &Arc<AppState>, req: &Req, tenant: &str) -> Response {
             match first {
                 Some(s) => s.trim_end_matches("/.default").to_string(),
                 None => {
-                    return aad_error(StatusCode::BAD_REQUEST, "invalid_scope", 1002012, &format!("The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."), now);
+                    return aad_error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_scope",
+                        1002012,
+                        &format!(
+                            "The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."
+                        ),
+                        now,
+                    );
                 }
             }
         }
         (None, Some(resource)) => resource,
         (None, None) => {
-            return aad_error(StatusCode::BAD_REQUEST, "invalid_request", 90014, "The required field 'scope' is missing from the credential. Ensure that you have all the necessary parameters for the login request.", now);
+            return aad_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                90014,
+                "The required field 'scope' is missing from the credential. Ensure that you have all the necessary parameters for the login request.",
+                now,
+            );
         }
     };
     let resource = resource.trim_end_matches('/').to_string();
 
     let world = st.world.lock();
     let Some(t) = world.tenants.get(tenant) else {
-        return aad_error(StatusCode::BAD_REQUEST, "invalid_request", 90002, &format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant."), now);
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            90002,
+            &format!(
+                "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant."
+            ),
+            now,
+        );
     };
     let Some(app) = t.applications.get(&client_id.to_ascii_lowercase()) else {
-        return aad_error(StatusCode::BAD_REQUEST, "unauthorized_client", 700016, &format!("Application with identifier '{client_id}' was not found in the directory '{}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.", t.name), now);
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            700016,
+            &format!(
+                "Application with identifier '{client_id}' was not found in the directory '{}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.",
+                t.name
+            ),
+            now,
+        );
     };
     let presented = field("client_secret").unwrap_or_default();
     let matching = app.secrets.iter().find(|s| s.value == presented);
     match matching {
         None => {
-            return aad_error(StatusCode::UNAUTHORIZED, "invalid_client", 7000215, &format!("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."), now);
+            return aad_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                7000215,
+                &format!(
+                    "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."
+                ),
+                now,
+            );
         }
         Some(s) if s.expires.is_some_and(|e| e <= now) => {
-            return aad_error(StatusCode::UNAUTHORIZED, "invalid_client", 7000222, &format!("The provided client secret keys for app '{client_id}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds."), now);
+            return aad_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                7000222,
+                &format!(
+                    "The provided client secret keys for app '{client_id}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds."
+                ),
+                now,
+            );
         }
         Some(_) => {}
     }
@@ -133,7 +205,16 @@ fn token(st: &Arc<AppState>, req: &Req, tenant: &str) -> Response {
         .chain(st.endpoints.arm_audiences())
         .collect();
     if !known.iter().any(|k| k.eq_ignore_ascii_case(&resource)) {
-        return aad_error(StatusCode::BAD_REQUEST, "invalid_resource", 500011, &format!("The resource principal named {resource} was not found in the tenant named {}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.", t.name), now);
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_resource",
+            500011,
+            &format!(
+                "The resource principal named {resource} was not found in the tenant named {}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.",
+                t.name
+            ),
+            now,
+        );
     }
     let claims = Claims {
         aud: resource,
@@ -161,7 +242,10 @@ fn aad_error(status: StatusCode, error: &str, code: u32, text: &str, now: i64) -
     let correlation = uuid::Uuid::new_v4();
     let timestamp = time::OffsetDateTime::from_unix_timestamp(now)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default();
     json_response(
         status,

@@ -79,10 +79,16 @@ impl Faults {
         }
         for e in &self.errors {
             if !rate_ok(e.rate) {
-                return Err(format!("errors[].rate {} must be between 0.0 and 1.0", e.rate));
+                return Err(format!(
+                    "errors[].rate {} must be between 0.0 and 1.0",
+                    e.rate
+                ));
             }
             if !(400..=599).contains(&e.status) {
-                return Err(format!("errors[].status {} must be a 4xx or 5xx status", e.status));
+                return Err(format!(
+                    "errors[].status {} must be a 4xx or 5xx status",
+                    e.status
+                ));
             }
         }
         Ok(())
@@ -112,7 +118,10 @@ impl Faults {
     }
 
     pub fn should_drop(&self, route: &str) -> bool {
-        let applies = self.drop_route.as_deref().is_none_or(|r| route.starts_with(r));
+        let applies = self
+            .drop_route
+            .as_deref()
+            .is_none_or(|r| route.starts_with(r));
         applies && self.drop_rate > 0.0 && rand::rng().random_bool(self.drop_rate)
     }
 
@@ -125,10 +134,22 @@ fn injected(status: u16) -> ApiError {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     match status {
         429 => throttled(1),
-        503 => ApiError::new(code, "ServiceUnavailable", "The service is temporarily unavailable. Please retry.")
-            .header("Retry-After", "1"),
-        500 => ApiError::new(code, "InternalServerError", "An unexpected error occurred while processing the request."),
-        _ => ApiError::new(code, "InjectedFault", format!("Fault injected by the emulator (HTTP {status})")),
+        503 => ApiError::new(
+            code,
+            "ServiceUnavailable",
+            "The service is temporarily unavailable. Please retry.",
+        )
+        .header("Retry-After", "1"),
+        500 => ApiError::new(
+            code,
+            "InternalServerError",
+            "An unexpected error occurred while processing the request.",
+        ),
+        _ => ApiError::new(
+            code,
+            "InjectedFault",
+            format!("Fault injected by the emulator (HTTP {status})"),
+        ),
     }
 }
 
@@ -146,7 +167,10 @@ pub fn throttled(retry_after: u64) -> ApiError {
 pub fn dropped_response() -> Response {
     let chunks: Vec<Result<&'static [u8], std::io::Error>> = vec![
         Ok(b"{\"value\":[{\"id\":\"" as &[u8]),
-        Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "dropped by the emulator")),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "dropped by the emulator",
+        )),
     ];
     let mut resp = Response::new(Body::from_stream(futures::stream::iter(chunks)));
     resp.headers_mut().insert(
@@ -250,7 +274,13 @@ impl Throttle {
     }
 }
 
-fn refill(map: &mut HashMap<String, Bucket>, key: &str, cap: f64, window: f64, now: Instant) -> f64 {
+fn refill(
+    map: &mut HashMap<String, Bucket>,
+    key: &str,
+    cap: f64,
+    window: f64,
+    now: Instant,
+) -> f64 {
     let b = map.entry(key.to_string()).or_insert(Bucket {
         tokens: cap,
         last: now,
@@ -301,7 +331,11 @@ mod tests {
         f.empty_page_rate = 1.0;
         assert!(f.validate().is_err());
         f.empty_page_rate = 0.0;
-        f.errors.push(ErrorRule { status: 200, rate: 0.5, route: None });
+        f.errors.push(ErrorRule {
+            status: 200,
+            rate: 0.5,
+            route: None,
+        });
         assert!(f.validate().is_err());
     }
 }

@@ -151,11 +151,7 @@ impl CertRequest {
             .iter()
             .map(|u| key_usage(u))
             .collect::<Result<_, _>>()?;
-        params.extended_key_usages = self
-            .ekus
-            .iter()
-            .map(|e| eku(e))
-            .collect::<Result<_, _>>()?;
+        params.extended_key_usages = self.ekus.iter().map(|e| eku(e)).collect::<Result<_, _>>()?;
         let ia5 = |s: &str| {
             rcgen::string::Ia5String::try_from(s.to_string())
                 .map_err(|_| PkiError::Invalid(format!("'{s}' is not ASCII")))
@@ -191,7 +187,11 @@ impl CertRequest {
 
     /// A certificate signed by `ca`, DER.
     pub fn signed_by(&self, key: &KeyMaterial, ca: &Authority) -> Result<Vec<u8>, PkiError> {
-        Ok(self.params()?.signed_by(&key.pair, &ca.issuer)?.der().to_vec())
+        Ok(self
+            .params()?
+            .signed_by(&key.pair, &ca.issuer)?
+            .der()
+            .to_vec())
     }
 
     /// A PKCS#10 CSR for this request, DER.
@@ -251,7 +251,11 @@ impl Authority {
     }
 }
 
-fn ca_params(common_name: &str, organization: &str, now: i64) -> Result<CertificateParams, PkiError> {
+fn ca_params(
+    common_name: &str,
+    organization: &str,
+    now: i64,
+) -> Result<CertificateParams, PkiError> {
     let mut params = CertificateParams::default();
     let mut dn = DistinguishedName::new();
     dn.push(DnType::CommonName, common_name);

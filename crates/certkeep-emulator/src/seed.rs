@@ -213,7 +213,11 @@ pub struct KeyPool {
 impl KeyPool {
     pub fn get(&mut self, spec: KeySpec) -> Result<Arc<KeyMaterial>, EmulatorError> {
         let id = format!("{spec:?}");
-        let per_spec = if matches!(spec, KeySpec::Rsa(4096)) { 1 } else { 3 };
+        let per_spec = if matches!(spec, KeySpec::Rsa(4096)) {
+            1
+        } else {
+            3
+        };
         let list = self.keys.entry(id).or_default();
         if list.len() < per_spec {
             list.push(KeyMaterial::generate(spec)?);
@@ -230,23 +234,44 @@ fn bad(msg: String) -> EmulatorError {
 
 /// Checks names and references before anything is written.
 fn validate(seed: &Seed) -> Result<(), EmulatorError> {
-    let tenants: Vec<String> = seed.tenants.iter().map(|t| t.id.to_ascii_lowercase()).collect();
+    let tenants: Vec<String> = seed
+        .tenants
+        .iter()
+        .map(|t| t.id.to_ascii_lowercase())
+        .collect();
     for t in &seed.tenants {
-        if t.id.is_empty() || !t.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') {
-            return Err(bad(format!("tenant id '{}' must be alphanumerics, '-' and '.'", t.id)));
+        if t.id.is_empty()
+            || !t
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        {
+            return Err(bad(format!(
+                "tenant id '{}' must be alphanumerics, '-' and '.'",
+                t.id
+            )));
         }
     }
     for s in &seed.subscriptions {
         if !tenants.contains(&s.tenant.to_ascii_lowercase()) {
-            return Err(bad(format!("subscription {} names unknown tenant {}", s.id, s.tenant)));
+            return Err(bad(format!(
+                "subscription {} names unknown tenant {}",
+                s.id, s.tenant
+            )));
         }
         for v in &s.vaults {
             if !certkeep_core::keyvault::is_valid_vault_name(&v.name) {
-                return Err(bad(format!("vault name '{}' is not a valid Key Vault name", v.name)));
+                return Err(bad(format!(
+                    "vault name '{}' is not a valid Key Vault name",
+                    v.name
+                )));
             }
             for c in &v.certificates {
                 if !certkeep_core::keyvault::is_valid_object_name(&c.name) {
-                    return Err(bad(format!("certificate name '{}' in vault {} is invalid", c.name, v.name)));
+                    return Err(bad(format!(
+                        "certificate name '{}' in vault {} is invalid",
+                        c.name, v.name
+                    )));
                 }
                 let issuers: Vec<String> = v.issuers.iter().map(|i| i.name.clone()).collect();
                 policy::validate(&c.policy, &issuers, true)
@@ -254,10 +279,16 @@ fn validate(seed: &Seed) -> Result<(), EmulatorError> {
             }
             for s in &v.secrets {
                 if !certkeep_core::keyvault::is_valid_object_name(&s.name) {
-                    return Err(bad(format!("secret name '{}' in vault {} is invalid", s.name, v.name)));
+                    return Err(bad(format!(
+                        "secret name '{}' in vault {} is invalid",
+                        s.name, v.name
+                    )));
                 }
                 if s.value.is_none() == s.tls.is_none() {
-                    return Err(bad(format!("secret {}/{} needs exactly one of value or tls", v.name, s.name)));
+                    return Err(bad(format!(
+                        "secret {}/{} needs exactly one of value or tls",
+                        v.name, s.name
+                    )));
                 }
             }
         }
@@ -281,11 +312,14 @@ pub fn load(st: &AppState, seed: &Seed) -> Result<SeedSummary, EmulatorError> {
     }
     let mut w = st.world.lock();
     for t in &seed.tenants {
-        let tenant = w.tenants.entry(t.id.to_ascii_lowercase()).or_insert_with(|| Tenant {
-            id: t.id.to_ascii_lowercase(),
-            name: t.name.clone().unwrap_or_else(|| t.id.clone()),
-            applications: BTreeMap::new(),
-        });
+        let tenant = w
+            .tenants
+            .entry(t.id.to_ascii_lowercase())
+            .or_insert_with(|| Tenant {
+                id: t.id.to_ascii_lowercase(),
+                name: t.name.clone().unwrap_or_else(|| t.id.clone()),
+                applications: BTreeMap::new(),
+            });
         for a in &t.applications {
             tenant.applications.insert(
                 a.client_id.to_ascii_lowercase(),
@@ -335,14 +369,24 @@ pub fn object_id(client_id: &str) -> String {
     use sha2::Digest as _;
     let h = sha2::Sha256::digest(client_id.to_ascii_lowercase().as_bytes());
     let x = hex::encode(&h[..16]);
-    format!("{}-{}-{}-{}-{}", &x[0..8], &x[8..12], &x[12..16], &x[16..20], &x[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &x[0..8],
+        &x[8..12],
+        &x[12..16],
+        &x[16..20],
+        &x[20..32]
+    )
 }
 
 pub fn vault_props(sub: &SeedSubscription, sv: &SeedVault) -> VaultProps {
     VaultProps {
         name: sv.name.to_ascii_lowercase(),
         subscription_id: sub.id.to_ascii_lowercase(),
-        resource_group: sv.resource_group.clone().unwrap_or_else(|| "rg-certkeep".into()),
+        resource_group: sv
+            .resource_group
+            .clone()
+            .unwrap_or_else(|| "rg-certkeep".into()),
         location: sv.location.clone().unwrap_or_else(|| "westeurope".into()),
         tags: sv.tags.clone(),
         sku: sv.sku.clone().unwrap_or_else(|| "standard".into()),
@@ -384,7 +428,11 @@ fn build_vault(
         );
     }
     for c in &sv.certificates {
-        let oldest = c.versions.first().map(|v| v.created_days_ago).unwrap_or(0.0);
+        let oldest = c
+            .versions
+            .first()
+            .map(|v| v.created_days_ago)
+            .unwrap_or(0.0);
         let mut pol = c.policy.clone();
         policy::apply_defaults(&mut pol, now - (oldest * 86_400.0) as i64);
         let eff = Effective::of(&pol);
@@ -417,12 +465,14 @@ fn build_vault(
             let key = pool.get(eff.key)?;
             let csr = policy::cert_request(&pol, now).csr(&key)?;
             let k = c.name.to_ascii_lowercase();
-            let entry = vault.certificates.entry(k.clone()).or_insert_with(|| crate::kv::model::CertEntry {
-                name: c.name.clone(),
-                versions: Vec::new(),
-                policy: pol.clone(),
-                pending: None,
-                fired: Default::default(),
+            let entry = vault.certificates.entry(k.clone()).or_insert_with(|| {
+                crate::kv::model::CertEntry {
+                    name: c.name.clone(),
+                    versions: Vec::new(),
+                    policy: pol.clone(),
+                    pending: None,
+                    fired: Default::default(),
+                }
             });
             let unknown = eff.issuer_name.eq_ignore_ascii_case("Unknown");
             entry.pending = Some(PendingOp {
@@ -434,7 +484,8 @@ fn build_vault(
                 policy: pol.clone(),
                 status: OpStatus::InProgress,
                 status_details: if unknown {
-                    "Pending certificate created. Please Perform Merge to complete the request.".into()
+                    "Pending certificate created. Please Perform Merge to complete the request."
+                        .into()
                 } else {
                     "Pending certificate created. Certificate request is in progress. This may take some time based on the issuer provider. Please check again later.".into()
                 },
@@ -468,24 +519,41 @@ fn build_vault(
                     not_after: created + (tls.validity_days * 86_400.0) as i64,
                     ..Default::default()
                 };
-                let spec = if tls.kty.as_deref() == Some("EC") { KeySpec::Ec("P-256") } else { KeySpec::Rsa(2048) };
+                let spec = if tls.kty.as_deref() == Some("EC") {
+                    KeySpec::Ec("P-256")
+                } else {
+                    KeySpec::Rsa(2048)
+                };
                 let key = pool.get(spec)?;
                 let chain = sign(st, &req, &key, None, "Unknown")?;
-                let ct = s.content_type.clone().unwrap_or_else(|| certkeep_core::keyvault::CONTENT_TYPE_PFX.into());
-                (crate::pki::secret_value(&ct, &key, &chain)?, Some(req.not_before), Some(req.not_after))
+                let ct = s
+                    .content_type
+                    .clone()
+                    .unwrap_or_else(|| certkeep_core::keyvault::CONTENT_TYPE_PFX.into());
+                (
+                    crate::pki::secret_value(&ct, &key, &chain)?,
+                    Some(req.not_before),
+                    Some(req.not_after),
+                )
             }
             (None, None) => return Err(bad(format!("secret {} has no value", s.name))),
         };
-        let entry = vault.secrets.entry(s.name.to_ascii_lowercase()).or_insert_with(|| SecretEntry {
-            name: s.name.clone(),
-            versions: Vec::new(),
-        });
+        let entry = vault
+            .secrets
+            .entry(s.name.to_ascii_lowercase())
+            .or_insert_with(|| SecretEntry {
+                name: s.name.clone(),
+                versions: Vec::new(),
+            });
         entry.versions.push(SecretVersion {
             version: new_version_id(),
             value: SecretValue::Plain(value),
             content_type: s.content_type.clone(),
             enabled: s.enabled,
-            nbf: s.activation_days.map(|d| now + (d * 86_400.0) as i64).or(nbf),
+            nbf: s
+                .activation_days
+                .map(|d| now + (d * 86_400.0) as i64)
+                .or(nbf),
             exp: s.expiry_days.map(|d| now + (d * 86_400.0) as i64).or(exp),
             created: now,
             updated: now,

@@ -41,7 +41,8 @@ impl Default for Config {
         Self {
             bind: std::net::IpAddr::from([127, 0, 0, 1]),
             port: 0,
-            data_dir: std::env::temp_dir().join(format!("certkeep-emulator-{}", std::process::id())),
+            data_dir: std::env::temp_dir()
+                .join(format!("certkeep-emulator-{}", std::process::id())),
             self_delay_secs: 1.0,
             ca_delay_secs: 3.0,
             throttle: ThrottleSettings::default(),
@@ -87,8 +88,11 @@ impl Emulator {
             .fallback(dispatch)
             .with_state(state.clone());
         let handle = axum_server::Handle::new();
-        let server = axum_server::from_tcp_rustls(listener, axum_server::tls_rustls::RustlsConfig::from_config(tls))
-            .handle(handle.clone());
+        let server = axum_server::from_tcp_rustls(
+            listener,
+            axum_server::tls_rustls::RustlsConfig::from_config(tls),
+        )
+        .handle(handle.clone());
         let task = tokio::spawn(async move {
             if let Err(e) = server.serve(app.into_make_service()).await {
                 tracing::error!("emulator server stopped: {e}");
@@ -102,7 +106,13 @@ impl Emulator {
                 crate::kv::lifecycle::tick(&ticker_state).await;
             }
         });
-        Ok(Self { state, addr, handle, task, ticker })
+        Ok(Self {
+            state,
+            addr,
+            handle,
+            task,
+            ticker,
+        })
     }
 
     pub fn endpoints(&self) -> &Endpoints {
@@ -120,7 +130,10 @@ impl Emulator {
     }
 
     /// Loads a seed into the running emulator.
-    pub fn load_seed(&self, seed: &crate::seed::Seed) -> Result<crate::seed::SeedSummary, EmulatorError> {
+    pub fn load_seed(
+        &self,
+        seed: &crate::seed::Seed,
+    ) -> Result<crate::seed::SeedSummary, EmulatorError> {
         crate::seed::load(&self.state, seed)
     }
 
@@ -143,12 +156,30 @@ async fn dispatch(State(st): State<Arc<AppState>>, request: Request) -> Response
         .uri
         .host()
         .map(str::to_string)
-        .or_else(|| parts.headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).map(str::to_string))
+        .or_else(|| {
+            parts
+                .headers
+                .get(axum::http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_string)
+        })
         .unwrap_or_default();
-    let host = host.rsplit_once(':').filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit())).map(|(h, _)| h.to_string()).unwrap_or(host).to_ascii_lowercase();
+    let host = host
+        .rsplit_once(':')
+        .filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit()))
+        .map(|(h, _)| h.to_string())
+        .unwrap_or(host)
+        .to_ascii_lowercase();
     let bytes = match axum::body::to_bytes(body, 4 * 1024 * 1024).await {
         Ok(b) => b,
-        Err(_) => return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "RequestTooLarge", "The request body is larger than 4 MB.").into_response(),
+        Err(_) => {
+            return ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestTooLarge",
+                "The request body is larger than 4 MB.",
+            )
+            .into_response();
+        }
     };
     let req = Req {
         method: parts.method.clone(),
@@ -164,10 +195,19 @@ async fn dispatch(State(st): State<Arc<AppState>>, request: Request) -> Response
         None => crate::entra::route_of(&req).or_else(|| crate::arm::route_of(&req)),
     };
     let Some(route) = route else {
-        return ApiError::new(StatusCode::NOT_FOUND, "NotFound", format!("No emulated Azure endpoint at {} {}", req.method, req.path)).into_response();
+        return ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("No emulated Azure endpoint at {} {}", req.method, req.path),
+        )
+        .into_response();
     };
     // Unauthenticated first requests (the Key Vault challenge) are counted on their own.
-    let counted = if vault.is_some() && crate::auth::bearer(&req.headers).is_none() { "kv.challenge" } else { route };
+    let counted = if vault.is_some() && crate::auth::bearer(&req.headers).is_none() {
+        "kv.challenge"
+    } else {
+        route
+    };
     st.counters.lock().count(counted, vault.as_deref());
     let faults = st.faults.lock().clone();
     if let Some(delay) = faults.delay() {
@@ -198,11 +238,15 @@ fn add_azure_headers(resp: &mut Response) {
         ("pragma", "no-cache"),
         ("expires", "-1"),
         ("x-content-type-options", "nosniff"),
-        ("strict-transport-security", "max-age=31536000;includeSubDomains"),
+        (
+            "strict-transport-security",
+            "max-age=31536000;includeSubDomains",
+        ),
         ("x-ms-keyvault-region", "local"),
         ("x-ms-keyvault-service-version", "1.9.0.0-certkeep-emulator"),
     ] {
-        h.entry(k).or_insert(axum::http::HeaderValue::from_static(v));
+        h.entry(k)
+            .or_insert(axum::http::HeaderValue::from_static(v));
     }
     if let Ok(v) = axum::http::HeaderValue::from_str(&request_id) {
         h.insert("x-ms-request-id", v);

@@ -76,7 +76,10 @@ impl AppState {
         }
         let (cn, org) = match name {
             "DigiCert" => ("DigiCert Emulated TLS RSA CA", "DigiCert Inc (emulated)"),
-            "GlobalSign" => ("GlobalSign Emulated RSA OV SSL CA", "GlobalSign nv-sa (emulated)"),
+            "GlobalSign" => (
+                "GlobalSign Emulated RSA OV SSL CA",
+                "GlobalSign nv-sa (emulated)",
+            ),
             "External" => ("Contoso Issuing CA 01 (emulated)", "Contoso Ltd"),
             other => (other, "Certkeep Emulator"),
         };

@@ -45,10 +45,13 @@ fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
 
 /// A rustls server configuration with a fresh leaf certificate signed by `ca` (h2 and HTTP/1.1).
 pub fn server_config(ca: &Authority, now: i64) -> Result<Arc<rustls::ServerConfig>, EmulatorError> {
-    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(crate::error::PkiError::from)?;
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
+        .map_err(crate::error::PkiError::from)?;
     let mut params = CertificateParams::default();
     params.distinguished_name = rcgen::DistinguishedName::new();
-    params.distinguished_name.push(DnType::CommonName, "Certkeep Emulator");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "Certkeep Emulator");
     let names = [
         "localhost",
         "login.localhost",
@@ -61,14 +64,22 @@ pub fn server_config(ca: &Authority, now: i64) -> Result<Arc<rustls::ServerConfi
             .map_err(|e| EmulatorError::Tls(e.to_string()))?;
         params.subject_alt_names.push(SanType::DnsName(dns));
     }
-    params.subject_alt_names.push(SanType::IpAddress("127.0.0.1".parse().map_err(|_| EmulatorError::Tls("ip".into()))?));
-    params.subject_alt_names.push(SanType::IpAddress("::1".parse().map_err(|_| EmulatorError::Tls("ip".into()))?));
+    params.subject_alt_names.push(SanType::IpAddress(
+        "127.0.0.1"
+            .parse()
+            .map_err(|_| EmulatorError::Tls("ip".into()))?,
+    ));
+    params.subject_alt_names.push(SanType::IpAddress(
+        "::1".parse().map_err(|_| EmulatorError::Tls("ip".into()))?,
+    ));
     params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
     params.use_authority_key_identifier_extension = true;
     params.is_ca = rcgen::IsCa::ExplicitNoCa;
-    params.not_before = time::OffsetDateTime::from_unix_timestamp(now - 3600).map_err(|e| EmulatorError::Tls(e.to_string()))?;
-    params.not_after = time::OffsetDateTime::from_unix_timestamp(now + 397 * 86_400).map_err(|e| EmulatorError::Tls(e.to_string()))?;
+    params.not_before = time::OffsetDateTime::from_unix_timestamp(now - 3600)
+        .map_err(|e| EmulatorError::Tls(e.to_string()))?;
+    params.not_after = time::OffsetDateTime::from_unix_timestamp(now + 397 * 86_400)
+        .map_err(|e| EmulatorError::Tls(e.to_string()))?;
     let leaf = ca.sign(&params, &key)?;
 
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());

@@ -2,13 +2,17 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
 use certkeep_emulator::demo::BulkSpec;
 use certkeep_emulator::gate::{ErrorRule, Faults, ThrottleSettings};
 use certkeep_emulator::{Config, Emulator};
+use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "certkeep-emulator", version, about = "Azure emulator (Entra ID, ARM, Key Vault) that the official Azure SDKs accept")]
+#[command(
+    name = "certkeep-emulator",
+    version,
+    about = "Azure emulator (Entra ID, ARM, Key Vault) that the official Azure SDKs accept"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -83,15 +87,22 @@ fn parse_rule(s: &str) -> Result<ErrorRule, String> {
         _ => return Err(format!("--error-rate '{s}': expected STATUS:RATE[:ROUTE]")),
     };
     Ok(ErrorRule {
-        status: status.parse().map_err(|_| format!("--error-rate '{s}': status is not a number"))?,
-        rate: rate.parse().map_err(|_| format!("--error-rate '{s}': rate is not a number"))?,
+        status: status
+            .parse()
+            .map_err(|_| format!("--error-rate '{s}': status is not a number"))?,
+        rate: rate
+            .parse()
+            .map_err(|_| format!("--error-rate '{s}': rate is not a number"))?,
         route,
     })
 }
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
     match cli.command {
         Command::PrintSeed { name } => {
@@ -99,7 +110,11 @@ async fn main() -> std::process::ExitCode {
                 eprintln!("error: unknown seed '{name}' (only 'demo' is built in)");
                 return std::process::ExitCode::from(2);
             }
-            println!("{}", serde_json::to_string_pretty(&certkeep_emulator::demo::demo_seed()).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&certkeep_emulator::demo::demo_seed())
+                    .unwrap_or_default()
+            );
             std::process::ExitCode::SUCCESS
         }
         Command::Serve(args) => match serve(args).await {
@@ -113,7 +128,11 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
-    let errors = args.error_rates.iter().map(|s| parse_rule(s)).collect::<Result<Vec<_>, _>>()?;
+    let errors = args
+        .error_rates
+        .iter()
+        .map(|s| parse_rule(s))
+        .collect::<Result<Vec<_>, _>>()?;
     let faults = Faults {
         latency_ms: args.latency_ms,
         jitter_ms: args.jitter_ms,
@@ -161,7 +180,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?;
-        eprintln!("seeded: {} vaults, {} certificates, {} versions, {} secrets in {} ms", s.vaults, s.certificates, s.certificate_versions, s.secrets, s.elapsed_ms);
+        eprintln!(
+            "seeded: {} vaults, {} certificates, {} versions, {} secrets in {} ms",
+            s.vaults, s.certificates, s.certificate_versions, s.secrets, s.elapsed_ms
+        );
     }
     if let Some(spec) = args.bulk {
         let st = emulator.state.clone();
@@ -169,15 +191,30 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?;
-        eprintln!("bulk seeded: {} vaults, {} certificates, {} versions in {} ms", s.vaults, s.certificates, s.certificate_versions, s.elapsed_ms);
+        eprintln!(
+            "bulk seeded: {} vaults, {} certificates, {} versions in {} ms",
+            s.vaults, s.certificates, s.certificate_versions, s.elapsed_ms
+        );
     }
     let info = certkeep_emulator::admin::info_json(&emulator.state);
     let mut info_file = info.clone();
     info_file["startup_ms"] = serde_json::json!(listening_ms);
-    std::fs::write(args.data_dir.join("emulator.json"), serde_json::to_vec_pretty(&info_file).unwrap_or_default())
-        .map_err(|e| format!("writing emulator.json: {e}"))?;
-    println!("{}", certkeep_emulator::admin::banner(&emulator.state, args.seed.is_some() || args.bulk.is_some()));
-    println!("ready in {listening_ms} ms (listening), {} ms (seeded)", started.elapsed().as_millis());
+    std::fs::write(
+        args.data_dir.join("emulator.json"),
+        serde_json::to_vec_pretty(&info_file).unwrap_or_default(),
+    )
+    .map_err(|e| format!("writing emulator.json: {e}"))?;
+    println!(
+        "{}",
+        certkeep_emulator::admin::banner(
+            &emulator.state,
+            args.seed.is_some() || args.bulk.is_some()
+        )
+    );
+    println!(
+        "ready in {listening_ms} ms (listening), {} ms (seeded)",
+        started.elapsed().as_millis()
+    );
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = emulator.wait() => {}

@@ -60,17 +60,31 @@ pub fn issuer_route(ctx: &Ctx, route: &str, name: &str) -> ApiResult {
     match route {
         "kv.issuers.list" => {
             let (max, start) = list_params(ctx)?;
-            let items = vault.issuers.iter().map(|(k, i)| (k.clone(), wire::issuer_item(base, i)));
+            let items = vault
+                .issuers
+                .iter()
+                .map(|(k, i)| (k.clone(), wire::issuer_item(base, i)));
             let page = paging::page(items, start.as_deref(), max, false);
             ok(list_body(ctx, page.items, page.next))
         }
-        "kv.issuers.get" => ok(wire::issuer(base, vault.issuers.get(&k).ok_or_else(issuer_not_found)?)),
-        "kv.issuers.delete" => ok(wire::issuer(base, &vault.issuers.remove(&k).ok_or_else(issuer_not_found)?)),
+        "kv.issuers.get" => ok(wire::issuer(
+            base,
+            vault.issuers.get(&k).ok_or_else(issuer_not_found)?,
+        )),
+        "kv.issuers.delete" => ok(wire::issuer(
+            base,
+            &vault.issuers.remove(&k).ok_or_else(issuer_not_found)?,
+        )),
         "kv.issuers.set" => {
             let body: IssuerBody = ctx.json()?;
-            let provider = body.provider.filter(|p| !p.trim().is_empty()).ok_or_else(|| ApiError::bad_parameter("The issuer provider is required."))?;
+            let provider = body
+                .provider
+                .filter(|p| !p.trim().is_empty())
+                .ok_or_else(|| ApiError::bad_parameter("The issuer provider is required."))?;
             if name.eq_ignore_ascii_case("Self") || name.eq_ignore_ascii_case("Unknown") {
-                return Err(ApiError::bad_parameter(format!("'{name}' is a reserved issuer name.")));
+                return Err(ApiError::bad_parameter(format!(
+                    "'{name}' is a reserved issuer name."
+                )));
             }
             let creds = body.credentials.unwrap_or_default();
             let created = vault.issuers.get(&k).map(|i| i.created).unwrap_or(ctx.now);
@@ -115,17 +129,32 @@ pub fn issuer_route(ctx: &Ctx, route: &str, name: &str) -> ApiResult {
 pub fn contacts_route(ctx: &Ctx, route: &str) -> ApiResult {
     let base = ctx.base.as_str();
     let mut w = ctx.st.world.lock();
-    let vault = w.vaults.get_mut(&ctx.vault).ok_or_else(contacts_not_found)?;
+    let vault = w
+        .vaults
+        .get_mut(&ctx.vault)
+        .ok_or_else(contacts_not_found)?;
     match route {
-        "kv.contacts.get" => ok(wire::contacts(base, vault.contacts.as_deref().ok_or_else(contacts_not_found)?)),
-        "kv.contacts.delete" => ok(wire::contacts(base, &vault.contacts.take().ok_or_else(contacts_not_found)?)),
+        "kv.contacts.get" => ok(wire::contacts(
+            base,
+            vault.contacts.as_deref().ok_or_else(contacts_not_found)?,
+        )),
+        "kv.contacts.delete" => ok(wire::contacts(
+            base,
+            &vault.contacts.take().ok_or_else(contacts_not_found)?,
+        )),
         _ => {
             let body: ContactsBody = ctx.json()?;
-            let contacts = body.contacts.ok_or_else(|| ApiError::bad_parameter("contacts is required."))?;
+            let contacts = body
+                .contacts
+                .ok_or_else(|| ApiError::bad_parameter("contacts is required."))?;
             for (i, c) in contacts.iter().enumerate() {
                 match &c.email {
                     Some(e) if e.contains('@') && !e.contains(' ') => {}
-                    _ => return Err(ApiError::bad_parameter(format!("contacts[{i}].email must be an e-mail address."))),
+                    _ => {
+                        return Err(ApiError::bad_parameter(format!(
+                            "contacts[{i}].email must be an e-mail address."
+                        )));
+                    }
                 }
             }
             let out = wire::contacts(base, &contacts);

@@ -24,7 +24,13 @@ pub struct NewVersion {
 }
 
 /// Stores a version (and its managed secret); `policy` replaces the entry's policy when given.
-pub fn add_version(vault: &mut Vault, name: &str, policy: Option<PolicyJson>, v: NewVersion, now: i64) -> String {
+pub fn add_version(
+    vault: &mut Vault,
+    name: &str,
+    policy: Option<PolicyJson>,
+    v: NewVersion,
+    now: i64,
+) -> String {
     add_version_with_id(vault, name, policy, v, now, None)
 }
 
@@ -202,12 +208,20 @@ pub fn due_actions(w: &mut World, now: i64) -> Vec<RenewJob> {
             .filter_map(|c| c.email.clone())
             .collect();
         for entry in vault.certificates.values_mut() {
-            let Some(current) = entry.current() else { continue };
-            let (cur_version, nbf, exp, cur_key) =
-                (current.version.clone(), current.nbf, current.exp, current.key.clone());
+            let Some(current) = entry.current() else {
+                continue;
+            };
+            let (cur_version, nbf, exp, cur_key) = (
+                current.version.clone(),
+                current.nbf,
+                current.exp,
+                current.key.clone(),
+            );
             let actions = entry.policy.lifetime_actions.clone().unwrap_or_default();
             for action in actions {
-                let Some(at) = trigger_time(nbf, exp, &action.trigger) else { continue };
+                let Some(at) = trigger_time(nbf, exp, &action.trigger) else {
+                    continue;
+                };
                 let mark = (cur_version.clone(), at);
                 if now < at || entry.fired.contains(&mark) {
                     continue;
@@ -228,7 +242,10 @@ pub fn due_actions(w: &mut World, now: i64) -> Vec<RenewJob> {
                         ),
                     }),
                     "AutoRenew" => {
-                        let busy = entry.pending.as_ref().is_some_and(|p| p.status == OpStatus::InProgress);
+                        let busy = entry
+                            .pending
+                            .as_ref()
+                            .is_some_and(|p| p.status == OpStatus::InProgress);
                         let eff = Effective::of(&entry.policy);
                         if busy || eff.issuer_name.eq_ignore_ascii_case("Unknown") {
                             continue;
@@ -260,7 +277,9 @@ pub fn due_actions(w: &mut World, now: i64) -> Vec<RenewJob> {
 
 /// Records every trigger already in the past as fired, so loading a seed fires nothing.
 pub fn mark_past_triggers(entry: &mut CertEntry, now: i64) {
-    let Some(current) = entry.current() else { return };
+    let Some(current) = entry.current() else {
+        return;
+    };
     let marks: Vec<(String, i64)> = entry
         .policy
         .lifetime_actions
@@ -291,7 +310,9 @@ pub async fn tick(st: &Arc<AppState>) {
         let Ok(key) = key else { continue };
         let mut w = st.world.lock();
         let (self_delay, providers) = (w.self_delay_secs, w.providers.clone());
-        let Some(vault) = w.vaults.get_mut(&job.vault) else { continue };
+        let Some(vault) = w.vaults.get_mut(&job.vault) else {
+            continue;
+        };
         let provider = vault
             .issuers
             .values()
@@ -303,7 +324,9 @@ pub async fn tick(st: &Arc<AppState>) {
             .map(|b| (b.delay_secs, b.fail))
             .unwrap_or((self_delay, false));
         let k = job.name.to_ascii_lowercase();
-        let Some(entry) = vault.certificates.get_mut(&k) else { continue };
+        let Some(entry) = vault.certificates.get_mut(&k) else {
+            continue;
+        };
         let csr = policy::cert_request(&job.policy, now).csr(&key).ok();
         entry.pending = Some(crate::kv::model::PendingOp {
             request_id: new_version_id(),

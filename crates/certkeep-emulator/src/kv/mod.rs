@@ -35,7 +35,9 @@ impl Ctx {
     /// Parses the JSON body, answering Key Vault's 400 for bad JSON.
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
         if self.req.body.is_empty() {
-            return Err(ApiError::bad_parameter("The request body is missing or empty."));
+            return Err(ApiError::bad_parameter(
+                "The request body is missing or empty.",
+            ));
         }
         let mut de = serde_json::Deserializer::from_slice(&self.req.body);
         serde_path_to_error::deserialize(&mut de).map_err(|e| {
@@ -79,7 +81,9 @@ pub fn route_of(req: &Req) -> &'static str {
         (&Method::GET, ["certificates", _, "policy"]) => "kv.certificates.policy.get",
         (&Method::PATCH, ["certificates", _, "policy"]) => "kv.certificates.policy.update",
         (&Method::GET, ["certificates", _, "versions"]) => "kv.certificates.versions",
-        (&Method::GET, ["certificates", _]) | (&Method::GET, ["certificates", _, _]) => "kv.certificates.get",
+        (&Method::GET, ["certificates", _]) | (&Method::GET, ["certificates", _, _]) => {
+            "kv.certificates.get"
+        }
         (&Method::PATCH, ["certificates", _, _]) => "kv.certificates.update",
         (&Method::DELETE, ["certificates", _]) => "kv.certificates.delete",
         (&Method::GET, ["deletedcertificates"]) => "kv.deletedcertificates.list",
@@ -146,19 +150,31 @@ fn guard(ctx: &Ctx) -> Result<(), ApiError> {
         st.endpoints.vault_resource()
     );
     let unauthorized = |msg: &str| {
-        ApiError::new(StatusCode::UNAUTHORIZED, "Unauthorized", msg).header("WWW-Authenticate", challenge.clone())
+        ApiError::new(StatusCode::UNAUTHORIZED, "Unauthorized", msg)
+            .header("WWW-Authenticate", challenge.clone())
     };
     let Some(token) = crate::auth::bearer(&ctx.req.headers) else {
-        return Err(unauthorized("AKV10000: Request is missing a Bearer or PoP token."));
+        return Err(unauthorized(
+            "AKV10000: Request is missing a Bearer or PoP token.",
+        ));
     };
     let claims = st.signer.verify(token, ctx.now).map_err(|p| match p {
-        TokenProblem::Expired => unauthorized("AKV10032: Token expired. The access token's lifetime has ended; acquire a new token."),
+        TokenProblem::Expired => unauthorized(
+            "AKV10032: Token expired. The access token's lifetime has ended; acquire a new token.",
+        ),
         TokenProblem::NotYetValid => unauthorized("AKV10033: Token is not valid yet."),
-        TokenProblem::BadSignature => unauthorized("AKV10021: Invalid token: the signature could not be verified."),
+        TokenProblem::BadSignature => {
+            unauthorized("AKV10021: Invalid token: the signature could not be verified.")
+        }
         TokenProblem::Malformed => unauthorized("AKV10020: Invalid token: the token is malformed."),
     })?;
     let aud = claims.aud.trim_end_matches('/');
-    if !st.endpoints.vault_audiences().iter().any(|a| a.eq_ignore_ascii_case(aud)) {
+    if !st
+        .endpoints
+        .vault_audiences()
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case(aud))
+    {
         return Err(unauthorized(&format!(
             "AKV10022: Invalid audience. Expected {}, found: {aud}.",
             st.endpoints.vault_resource()
@@ -171,7 +187,9 @@ fn guard(ctx: &Ctx) -> Result<(), ApiError> {
         )));
     }
     if ctx.req.q("api-version").is_none_or(str::is_empty) {
-        return Err(ApiError::bad_parameter("The api-version query parameter is missing. Please specify an api-version."));
+        return Err(ApiError::bad_parameter(
+            "The api-version query parameter is missing. Please specify an api-version.",
+        ));
     }
     if !api_version_supported(ctx.req.q("api-version").unwrap_or_default()) {
         return Err(ApiError::bad_parameter(format!(
@@ -180,7 +198,10 @@ fn guard(ctx: &Ctx) -> Result<(), ApiError> {
         )));
     }
     if !access_ok {
-        let caller = format!("appid={};oid={};iss=https://sts.windows.net/{tenant}/", claims.appid, claims.oid);
+        let caller = format!(
+            "appid={};oid={};iss=https://sts.windows.net/{tenant}/",
+            claims.appid, claims.oid
+        );
         return Err(if rbac {
             ApiError::forbidden(format!("Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments or role definitions were changed recently, please observe propagation time.\r\nCaller: {caller}\r\nAction: 'Microsoft.KeyVault/vaults/certificates/read'\r\nResource: '/subscriptions/{subscription}/providers/microsoft.keyvault/vaults/{}'\r\nAssignment: (not found)\r\nDenyAssignmentId: null\r\nDecisionReason: 'DeniedWithNoValidRBAC' \r\nVault: {};location={location}\r\n", ctx.vault, ctx.vault))
                 .inner("ForbiddenByRbac")
@@ -217,21 +238,35 @@ async fn dispatch(ctx: &Ctx, route: &'static str) -> ApiResult {
         if certkeep_core::keyvault::is_valid_object_name(n) {
             Ok(())
         } else {
-            Err(ApiError::bad_parameter(format!("The request URI contains an invalid name: {n}")))
+            Err(ApiError::bad_parameter(format!(
+                "The request URI contains an invalid name: {n}"
+            )))
         }
     };
     match route {
-        "kv.certificates.create" => { check(name)?; certificates::create(ctx, name).await }
-        "kv.certificates.import" => { check(name)?; certificates::import(ctx, name) }
-        "kv.certificates.merge" => { check(name)?; certificates::merge(ctx, name) }
-        "kv.issuers.list" | "kv.issuers.get" | "kv.issuers.set" | "kv.issuers.update" | "kv.issuers.delete" => {
+        "kv.certificates.create" => {
+            check(name)?;
+            certificates::create(ctx, name).await
+        }
+        "kv.certificates.import" => {
+            check(name)?;
+            certificates::import(ctx, name)
+        }
+        "kv.certificates.merge" => {
+            check(name)?;
+            certificates::merge(ctx, name)
+        }
+        "kv.issuers.list" | "kv.issuers.get" | "kv.issuers.set" | "kv.issuers.update"
+        | "kv.issuers.delete" => {
             let issuer = seg(2);
             if route != "kv.issuers.list" {
                 check(issuer)?;
             }
             issuers::issuer_route(ctx, route, issuer)
         }
-        "kv.contacts.get" | "kv.contacts.set" | "kv.contacts.delete" => issuers::contacts_route(ctx, route),
+        "kv.contacts.get" | "kv.contacts.set" | "kv.contacts.delete" => {
+            issuers::contacts_route(ctx, route)
+        }
         r if r.starts_with("kv.certificates") || r.starts_with("kv.deletedcertificates") => {
             if r != "kv.certificates.list" && r != "kv.deletedcertificates.list" {
                 check(name)?;
@@ -249,7 +284,10 @@ async fn dispatch(ctx: &Ctx, route: &'static str) -> ApiResult {
         _ => Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "NotFound",
-            format!("The requested path '{} {}' is not a Key Vault operation.", ctx.req.method, ctx.req.path),
+            format!(
+                "The requested path '{} {}' is not a Key Vault operation.",
+                ctx.req.method, ctx.req.path
+            ),
         )),
     }
 }
@@ -270,14 +308,19 @@ pub fn list_params(ctx: &Ctx) -> Result<(usize, Option<String>), ApiError> {
     let start = match ctx.req.q("$skiptoken") {
         None => None,
         Some(t) => Some(
-            paging::decode_token(t).ok_or_else(|| ApiError::bad_parameter("The $skiptoken is not valid."))?,
+            paging::decode_token(t)
+                .ok_or_else(|| ApiError::bad_parameter("The $skiptoken is not valid."))?,
         ),
     };
     Ok((max, start))
 }
 
 /// `{"value":[...],"nextLink":...}` with a link that repeats the request's api-version and maxresults.
-pub fn list_body(ctx: &Ctx, items: Vec<serde_json::Value>, next: Option<String>) -> serde_json::Value {
+pub fn list_body(
+    ctx: &Ctx,
+    items: Vec<serde_json::Value>,
+    next: Option<String>,
+) -> serde_json::Value {
     let link = next.map(|marker| {
         let mut l = format!(
             "{}{}?api-version={}&$skiptoken={}",
@@ -301,7 +344,9 @@ pub fn list_body(ctx: &Ctx, items: Vec<serde_json::Value>, next: Option<String>)
 pub fn cert_not_found(id: &str) -> ApiError {
     ApiError::not_found(
         "CertificateNotFound",
-        format!("A certificate with (name/id) {id} was not found in this key vault. If you recently deleted this certificate you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182"),
+        format!(
+            "A certificate with (name/id) {id} was not found in this key vault. If you recently deleted this certificate you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182"
+        ),
     )
 }
 
@@ -309,6 +354,8 @@ pub fn cert_not_found(id: &str) -> ApiError {
 pub fn secret_not_found(id: &str) -> ApiError {
     ApiError::not_found(
         "SecretNotFound",
-        format!("A secret with (name/id) {id} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182"),
+        format!(
+            "A secret with (name/id) {id} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182"
+        ),
     )
 }

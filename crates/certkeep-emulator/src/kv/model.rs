@@ -77,7 +77,9 @@ pub struct Vault {
 
 impl Vault {
     pub fn props(&self) -> &VaultProps {
-        self.props.as_ref().expect("vault props are set on creation")
+        self.props
+            .as_ref()
+            .expect("vault props are set on creation")
     }
 }
 
@@ -126,7 +128,9 @@ impl CertEntry {
         self.versions.last()
     }
     pub fn find(&self, version: &str) -> Option<&CertVersion> {
-        self.versions.iter().find(|v| v.version.eq_ignore_ascii_case(version))
+        self.versions
+            .iter()
+            .find(|v| v.version.eq_ignore_ascii_case(version))
     }
 }
 
@@ -175,7 +179,10 @@ pub struct PendingOp {
 pub enum SecretValue {
     Plain(String),
     /// The backing secret of a certificate version, rendered on read.
-    CertBacked { cert: String, version: String },
+    CertBacked {
+        cert: String,
+        version: String,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -55,7 +55,8 @@ pub fn encode_token(marker: &str) -> String {
 }
 
 pub fn decode_token(token: &str) -> Option<String> {
-    let json: serde_json::Value = serde_json::from_slice(&B64URL.decode(token.trim_end_matches('=')).ok()?).ok()?;
+    let json: serde_json::Value =
+        serde_json::from_slice(&B64URL.decode(token.trim_end_matches('=')).ok()?).ok()?;
     let marker = json.get("NextMarker")?.as_str()?;
     let inner = marker.splitn(3, '!').nth(2)?;
     String::from_utf8(B64URL.decode(inner).ok()?).ok()

@@ -42,7 +42,11 @@ pub struct KeyProps {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct SecretProps {
-    #[serde(default, rename = "contentType", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "contentType",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub content_type: Option<String>,
 }
 
@@ -155,15 +159,14 @@ pub fn apply_defaults(p: &mut PolicyJson, now: i64) {
     }
 
     let sp = p.secret_props.get_or_insert_with(Default::default);
-    sp.content_type.get_or_insert_with(|| CONTENT_TYPE_PFX.into());
+    sp.content_type
+        .get_or_insert_with(|| CONTENT_TYPE_PFX.into());
 
     let x = p.x509_props.get_or_insert_with(Default::default);
-    x.ekus.get_or_insert_with(|| {
-        vec!["1.3.6.1.5.5.7.3.1".into(), "1.3.6.1.5.5.7.3.2".into()]
-    });
-    x.key_usage.get_or_insert_with(|| {
-        vec!["digitalSignature".into(), "keyEncipherment".into()]
-    });
+    x.ekus
+        .get_or_insert_with(|| vec!["1.3.6.1.5.5.7.3.1".into(), "1.3.6.1.5.5.7.3.2".into()]);
+    x.key_usage
+        .get_or_insert_with(|| vec!["digitalSignature".into(), "keyEncipherment".into()]);
     x.validity_months.get_or_insert(12);
     x.basic_constraints = Some(BasicConstraints { ca: false });
 
@@ -284,17 +287,29 @@ pub fn validate(p: &PolicyJson, issuers: &[String], premium: bool) -> Result<(),
                     }
                 } else if let Some(size) = k.key_size {
                     if ![256, 384, 521].contains(&size) {
-                        return Err(format!("Invalid key_props.key_size: EC key size {size} is not supported."));
+                        return Err(format!(
+                            "Invalid key_props.key_size: EC key size {size} is not supported."
+                        ));
                     }
                 }
             }
-            other => return Err(format!("Invalid key_props.kty: '{other}' is not a certificate key type (RSA, RSA-HSM, EC, EC-HSM).")),
+            other => {
+                return Err(format!(
+                    "Invalid key_props.kty: '{other}' is not a certificate key type (RSA, RSA-HSM, EC, EC-HSM)."
+                ));
+            }
         }
         if kty.ends_with("-HSM") && !premium {
-            return Err(format!("Invalid key_props.kty: {kty} keys need a premium vault."));
+            return Err(format!(
+                "Invalid key_props.kty: {kty} keys need a premium vault."
+            ));
         }
     }
-    if let Some(ct) = p.secret_props.as_ref().and_then(|s| s.content_type.as_deref()) {
+    if let Some(ct) = p
+        .secret_props
+        .as_ref()
+        .and_then(|s| s.content_type.as_deref())
+    {
         if ct != CONTENT_TYPE_PFX && ct != CONTENT_TYPE_PEM {
             return Err(format!(
                 "Invalid secret_props.contentType: '{ct}'. Use application/x-pkcs12 or application/x-pem-file."
@@ -313,45 +328,69 @@ pub fn validate(p: &PolicyJson, issuers: &[String], premium: bool) -> Result<(),
                 .map_err(|e| format!("Invalid x509_props.subject: {e}"))?;
         }
         _ if has_sans => {}
-        _ => return Err("Invalid x509_props: a subject or subject alternative names are required.".into()),
+        _ => {
+            return Err(
+                "Invalid x509_props: a subject or subject alternative names are required.".into(),
+            );
+        }
     }
     if let Some(sans) = &x.sans {
         for ip in sans.ip_addresses.iter().flatten() {
             if ip.parse::<std::net::IpAddr>().is_err() {
-                return Err(format!("Invalid x509_props.sans.ipAddresses: '{ip}' is not an IP address."));
+                return Err(format!(
+                    "Invalid x509_props.sans.ipAddresses: '{ip}' is not an IP address."
+                ));
             }
         }
         for d in sans.dns_names.iter().flatten() {
             if d.is_empty() || !d.is_ascii() || d.contains(' ') {
-                return Err(format!("Invalid x509_props.sans.dns_names: '{d}' is not a DNS name."));
+                return Err(format!(
+                    "Invalid x509_props.sans.dns_names: '{d}' is not a DNS name."
+                ));
             }
         }
         for e in sans.emails.iter().chain(sans.upns.iter()).flatten() {
             if !e.contains('@') {
-                return Err(format!("Invalid x509_props.sans: '{e}' is not an e-mail address or UPN."));
+                return Err(format!(
+                    "Invalid x509_props.sans: '{e}' is not an e-mail address or UPN."
+                ));
             }
         }
     }
     for ku in x.key_usage.iter().flatten() {
         if !KEY_USAGES.contains(&ku.as_str()) {
-            return Err(format!("Invalid x509_props.key_usage: unknown key usage '{ku}'."));
+            return Err(format!(
+                "Invalid x509_props.key_usage: unknown key usage '{ku}'."
+            ));
         }
     }
     for eku in x.ekus.iter().flatten() {
         if !is_valid_oid(eku) {
-            return Err(format!("Invalid x509_props.ekus: '{eku}' is not an object identifier."));
+            return Err(format!(
+                "Invalid x509_props.ekus: '{eku}' is not an object identifier."
+            ));
         }
     }
     let validity = x.validity_months;
     if let Some(v) = validity {
         if !(1..=1200).contains(&v) {
-            return Err(format!("Invalid x509_props.validity_months: {v}. It must be between 1 and 1200."));
+            return Err(format!(
+                "Invalid x509_props.validity_months: {v}. It must be between 1 and 1200."
+            ));
         }
     }
-    let issuer_name = p.issuer.as_ref().and_then(|i| i.name.clone()).unwrap_or_else(|| "Unknown".into());
-    let builtin = ["Self", "Unknown"].iter().any(|b| b.eq_ignore_ascii_case(&issuer_name));
+    let issuer_name = p
+        .issuer
+        .as_ref()
+        .and_then(|i| i.name.clone())
+        .unwrap_or_else(|| "Unknown".into());
+    let builtin = ["Self", "Unknown"]
+        .iter()
+        .any(|b| b.eq_ignore_ascii_case(&issuer_name));
     if !builtin && !issuers.iter().any(|i| i.eq_ignore_ascii_case(&issuer_name)) {
-        return Err(format!("Invalid issuer.name: issuer '{issuer_name}' is not configured in this vault."));
+        return Err(format!(
+            "Invalid issuer.name: issuer '{issuer_name}' is not configured in this vault."
+        ));
     }
     if let Some(actions) = &p.lifetime_actions {
         if actions.len() > 1 {
@@ -378,7 +417,11 @@ pub fn validate(p: &PolicyJson, issuers: &[String], premium: bool) -> Result<(),
                     return Err("Invalid lifetime_actions.action: AutoRenew is not supported for certificates of issuer Unknown.".into());
                 }
                 "AutoRenew" => {}
-                other => return Err(format!("Invalid lifetime_actions.action.action_type: '{other}'. Use AutoRenew or EmailContacts.")),
+                other => {
+                    return Err(format!(
+                        "Invalid lifetime_actions.action.action_type: '{other}'. Use AutoRenew or EmailContacts."
+                    ));
+                }
             }
         }
     }
@@ -440,7 +483,12 @@ pub fn cert_request(p: &PolicyJson, created: i64) -> crate::pki::CertRequest {
         subject: x
             .subject
             .filter(|s| !s.trim().is_empty())
-            .or_else(|| sans.dns_names.as_ref().and_then(|d| d.first()).map(|d| format!("CN={d}")))
+            .or_else(|| {
+                sans.dns_names
+                    .as_ref()
+                    .and_then(|d| d.first())
+                    .map(|d| format!("CN={d}"))
+            })
             .unwrap_or_else(|| "CN=certificate".into()),
         dns_names: sans.dns_names.unwrap_or_default(),
         emails: sans.emails.unwrap_or_default(),
@@ -493,7 +541,9 @@ mod tests {
 
     #[test]
     fn minimal_policy_gets_the_service_defaults() {
-        let mut p = parse(serde_json::json!({"x509_props": {"subject": "CN=a"}, "issuer": {"name": "Self"}}));
+        let mut p = parse(
+            serde_json::json!({"x509_props": {"subject": "CN=a"}, "issuer": {"name": "Self"}}),
+        );
         validate(&p, &[], false).unwrap();
         apply_defaults(&mut p, 1000);
         let e = Effective::of(&p);

@@ -48,7 +48,9 @@ struct UpdateBody {
 fn check_dates(nbf: Option<i64>, exp: Option<i64>) -> Result<(), ApiError> {
     if let (Some(n), Some(e)) = (nbf, exp) {
         if n >= e {
-            return Err(ApiError::bad_parameter("Invalid attributes: nbf (activation) must be before exp (expiry)."));
+            return Err(ApiError::bad_parameter(
+                "Invalid attributes: nbf (activation) must be before exp (expiry).",
+            ));
         }
     }
     Ok(())
@@ -66,12 +68,16 @@ pub fn route(ctx: &Ctx, route: &str, name: &str, version: &str) -> ApiResult {
     let base = ctx.base.as_str();
     let mut w = ctx.st.world.lock();
     let props = w.vaults[&ctx.vault].props().clone();
-    let vault = w.vaults.get_mut(&ctx.vault).ok_or_else(|| secret_not_found(name))?;
+    let vault = w
+        .vaults
+        .get_mut(&ctx.vault)
+        .ok_or_else(|| secret_not_found(name))?;
     match route {
         "kv.secrets.list" => {
             let (max, start) = list_params(ctx)?;
             let items = vault.secrets.iter().filter_map(|(k, e)| {
-                e.current().map(|s| (k.clone(), wire::secret_item(base, &props, e, s, false)))
+                e.current()
+                    .map(|s| (k.clone(), wire::secret_item(base, &props, e, s, false)))
             });
             let empty = ctx.st.faults.lock().empty_page();
             let page = paging::page(items, start.as_deref(), max, empty);
@@ -80,7 +86,16 @@ pub fn route(ctx: &Ctx, route: &str, name: &str, version: &str) -> ApiResult {
         "kv.secrets.versions" => {
             let (max, start) = list_params(ctx)?;
             let mut items: Vec<(String, serde_json::Value)> = match vault.secrets.get(&k) {
-                Some(e) => e.versions.iter().map(|s| (s.version.clone(), wire::secret_item(base, &props, e, s, true))).collect(),
+                Some(e) => e
+                    .versions
+                    .iter()
+                    .map(|s| {
+                        (
+                            s.version.clone(),
+                            wire::secret_item(base, &props, e, s, true),
+                        )
+                    })
+                    .collect(),
                 None => Vec::new(),
             };
             items.sort_by(|a, b| a.0.cmp(&b.0));
@@ -89,15 +104,23 @@ pub fn route(ctx: &Ctx, route: &str, name: &str, version: &str) -> ApiResult {
             ok(list_body(ctx, page.items, page.next))
         }
         "kv.secrets.get" => {
-            let e = vault.secrets.get(&k).ok_or_else(|| secret_not_found(name))?;
+            let e = vault
+                .secrets
+                .get(&k)
+                .ok_or_else(|| secret_not_found(name))?;
             let s = if version.is_empty() {
                 e.current()
             } else {
-                e.versions.iter().find(|s| s.version.eq_ignore_ascii_case(version))
+                e.versions
+                    .iter()
+                    .find(|s| s.version.eq_ignore_ascii_case(version))
             }
             .ok_or_else(|| secret_not_found(&format!("{name}/{version}")))?;
             if !s.enabled {
-                return Err(ApiError::forbidden("Operation get is not allowed on a disabled secret.").inner("SecretDisabled"));
+                return Err(ApiError::forbidden(
+                    "Operation get is not allowed on a disabled secret.",
+                )
+                .inner("SecretDisabled"));
             }
             let mut bundle = wire::secret_bundle(base, &props, e, s, None);
             let render = match &s.value {
@@ -111,22 +134,37 @@ pub fn route(ctx: &Ctx, route: &str, name: &str, version: &str) -> ApiResult {
                         .get(cert)
                         .and_then(|ce| ce.find(version))
                         .ok_or_else(|| secret_not_found(name))?;
-                    Some(Render { content_type: c.content_type.clone(), key: c.key.clone(), chain: c.chain.clone() })
+                    Some(Render {
+                        content_type: c.content_type.clone(),
+                        key: c.key.clone(),
+                        chain: c.chain.clone(),
+                    })
                 }
             };
             drop(w);
             if let Some(r) = render {
-                let value = crate::pki::secret_value(&r.content_type, &r.key, &r.chain)
-                    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError", e.to_string()))?;
+                let value =
+                    crate::pki::secret_value(&r.content_type, &r.key, &r.chain).map_err(|e| {
+                        ApiError::new(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "InternalServerError",
+                            e.to_string(),
+                        )
+                    })?;
                 bundle["value"] = serde_json::json!(value);
             }
             ok(bundle)
         }
         "kv.secrets.set" => {
             let body: SetBody = ctx.json()?;
-            let value = body.value.ok_or_else(|| ApiError::bad_parameter("The secret value is required."))?;
+            let value = body
+                .value
+                .ok_or_else(|| ApiError::bad_parameter("The secret value is required."))?;
             if value.len() > MAX_SECRET_BYTES {
-                return Err(ApiError::bad_parameter(format!("The secret value is {} bytes; the maximum is 25 KB ({MAX_SECRET_BYTES} bytes).", value.len())));
+                return Err(ApiError::bad_parameter(format!(
+                    "The secret value is {} bytes; the maximum is 25 KB ({MAX_SECRET_BYTES} bytes).",
+                    value.len()
+                )));
             }
             if let Some(tags) = &body.tags {
                 policy::validate_tags(tags).map_err(ApiError::bad_parameter)?;
@@ -137,9 +175,14 @@ pub fn route(ctx: &Ctx, route: &str, name: &str, version: &str) -> ApiResult {
                 return Err(ApiError::conflict(format!("Secret {name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.")).inner("ObjectIsDeletedButRecoverable"));
             }
             if vault.certificates.contains_key(&k) {
-                return Err(ApiError::forbidden(format!("Operation set is not allowed on secret '{name}' because it is managed by a certificate.")));
+                return Err(ApiError::forbidden(format!(
+                    "Operation set is not allowed on secret '{name}' because it is managed by a certificate."
+                )));
             }
-            let entry = vault.secrets.entry(k).or_insert_with(|| SecretEntry { name: name.to_string(), versions: Vec::new() });
+            let entry = vault.secrets.entry(k).or_insert_with(|| SecretEntry {
+                name: name.to_string(),
+                versions: Vec::new(),
+            });
             entry.versions.push(SecretVersion {
                 version: new_version_id(),
                 value: SecretValue::Plain(value.clone()),
@@ -160,16 +203,23 @@ pub fn route(ctx: &Ctx, route: &str, name: &str, version: &str) -> ApiResult {
             if let Some(tags) = &body.tags {
                 policy::validate_tags(tags).map_err(ApiError::bad_parameter)?;
             }
-            let e = vault.secrets.get_mut(&k).ok_or_else(|| secret_not_found(name))?;
+            let e = vault
+                .secrets
+                .get_mut(&k)
+                .ok_or_else(|| secret_not_found(name))?;
             let idx = if version.is_empty() {
                 e.versions.len().checked_sub(1)
             } else {
-                e.versions.iter().position(|s| s.version.eq_ignore_ascii_case(version))
+                e.versions
+                    .iter()
+                    .position(|s| s.version.eq_ignore_ascii_case(version))
             }
             .ok_or_else(|| secret_not_found(&format!("{name}/{version}")))?;
             let s = &mut e.versions[idx];
             if s.managed {
-                return Err(ApiError::forbidden(format!("Operation update is not allowed on secret '{name}' because it is managed by a certificate; update the certificate instead.")));
+                return Err(ApiError::forbidden(format!(
+                    "Operation update is not allowed on secret '{name}' because it is managed by a certificate; update the certificate instead."
+                )));
             }
             let attrs = body.attributes.unwrap_or_default();
             check_dates(attrs.nbf.or(s.nbf), attrs.exp.or(s.exp))?;
@@ -193,44 +243,80 @@ pub fn route(ctx: &Ctx, route: &str, name: &str, version: &str) -> ApiResult {
         }
         "kv.secrets.delete" => {
             if vault.certificates.contains_key(&k) {
-                return Err(ApiError::forbidden(format!("Operation delete is not allowed on secret '{name}' because it is managed by a certificate; delete the certificate instead.")));
+                return Err(ApiError::forbidden(format!(
+                    "Operation delete is not allowed on secret '{name}' because it is managed by a certificate; delete the certificate instead."
+                )));
             }
-            let entry = vault.secrets.remove(&k).ok_or_else(|| secret_not_found(name))?;
-            let d = Deleted { entry, deleted_date: ctx.now, scheduled_purge_date: ctx.now + props.soft_delete_retention_days * 86_400 };
+            let entry = vault
+                .secrets
+                .remove(&k)
+                .ok_or_else(|| secret_not_found(name))?;
+            let d = Deleted {
+                entry,
+                deleted_date: ctx.now,
+                scheduled_purge_date: ctx.now + props.soft_delete_retention_days * 86_400,
+            };
             let body = wire::deleted_secret(base, &props, &d, false);
             vault.deleted_secrets.insert(k, d);
             body.map(ok).unwrap_or_else(|| Err(secret_not_found(name)))
         }
         "kv.deletedsecrets.list" => {
             let (max, start) = list_params(ctx)?;
-            let items = vault.deleted_secrets.iter().filter_map(|(k, d)| wire::deleted_secret(base, &props, d, true).map(|v| (k.clone(), v)));
+            let items = vault.deleted_secrets.iter().filter_map(|(k, d)| {
+                wire::deleted_secret(base, &props, d, true).map(|v| (k.clone(), v))
+            });
             let page = paging::page(items, start.as_deref(), max, false);
             ok(list_body(ctx, page.items, page.next))
         }
         "kv.deletedsecrets.get" => {
-            let d = vault.deleted_secrets.get(&k).ok_or_else(|| deleted_not_found(name))?;
-            wire::deleted_secret(base, &props, d, false).map(ok).unwrap_or_else(|| Err(deleted_not_found(name)))
+            let d = vault
+                .deleted_secrets
+                .get(&k)
+                .ok_or_else(|| deleted_not_found(name))?;
+            wire::deleted_secret(base, &props, d, false)
+                .map(ok)
+                .unwrap_or_else(|| Err(deleted_not_found(name)))
         }
         "kv.deletedsecrets.purge" => {
             if props.purge_protection {
-                return Err(ApiError::forbidden("Operation \"purge\" is not allowed because purge protection is enabled for this vault."));
+                return Err(ApiError::forbidden(
+                    "Operation \"purge\" is not allowed because purge protection is enabled for this vault.",
+                ));
             }
-            vault.deleted_secrets.remove(&k).ok_or_else(|| deleted_not_found(name))?;
-            Ok(axum::response::IntoResponse::into_response(StatusCode::NO_CONTENT))
+            vault
+                .deleted_secrets
+                .remove(&k)
+                .ok_or_else(|| deleted_not_found(name))?;
+            Ok(axum::response::IntoResponse::into_response(
+                StatusCode::NO_CONTENT,
+            ))
         }
         "kv.deletedsecrets.recover" => {
             if vault.secrets.contains_key(&k) {
                 return Err(ApiError::conflict(format!("Secret {name} already exists.")));
             }
-            let d = vault.deleted_secrets.remove(&k).ok_or_else(|| deleted_not_found(name))?;
-            let body = d.entry.current().map(|s| wire::secret_bundle(base, &props, &d.entry, s, None));
+            let d = vault
+                .deleted_secrets
+                .remove(&k)
+                .ok_or_else(|| deleted_not_found(name))?;
+            let body = d
+                .entry
+                .current()
+                .map(|s| wire::secret_bundle(base, &props, &d.entry, s, None));
             vault.secrets.insert(k, d.entry);
             body.map(ok).unwrap_or_else(|| Err(secret_not_found(name)))
         }
-        _ => Err(ApiError::new(StatusCode::NOT_FOUND, "NotFound", "Unknown secret operation.")),
+        _ => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            "Unknown secret operation.",
+        )),
     }
 }
 
 fn deleted_not_found(name: &str) -> ApiError {
-    ApiError::not_found("SecretNotFound", format!("Deleted Secret not found: {name}"))
+    ApiError::not_found(
+        "SecretNotFound",
+        format!("Deleted Secret not found: {name}"),
+    )
 }

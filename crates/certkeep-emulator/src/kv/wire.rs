@@ -51,7 +51,13 @@ pub fn cert_bundle(base: &str, v: &VaultProps, e: &CertEntry, c: &CertVersion) -
 }
 
 /// A list item: `/certificates` gives the name's id, `/versions` the version's.
-pub fn cert_item(base: &str, v: &VaultProps, e: &CertEntry, c: &CertVersion, with_version: bool) -> Value {
+pub fn cert_item(
+    base: &str,
+    v: &VaultProps,
+    e: &CertEntry,
+    c: &CertVersion,
+    with_version: bool,
+) -> Value {
     let id = if with_version {
         format!("{base}/certificates/{}/{}", e.name, c.version)
     } else {
@@ -90,7 +96,9 @@ pub fn operation(base: &str, e: &CertEntry, op: &PendingOp) -> Value {
         "status": op.status.wire(),
         "request_id": op.request_id,
     });
-    if op.status == crate::kv::model::OpStatus::InProgress || op.status == crate::kv::model::OpStatus::Failed {
+    if op.status == crate::kv::model::OpStatus::InProgress
+        || op.status == crate::kv::model::OpStatus::Failed
+    {
         o["status_details"] = json!(op.status_details);
     }
     if let Some(csr) = &op.csr {
@@ -138,7 +146,13 @@ pub fn secret_attributes(v: &VaultProps, s: &SecretVersion) -> Value {
     a
 }
 
-fn secret_common(base: &str, v: &VaultProps, e: &SecretEntry, s: &SecretVersion, id: String) -> Value {
+fn secret_common(
+    base: &str,
+    v: &VaultProps,
+    e: &SecretEntry,
+    s: &SecretVersion,
+    id: String,
+) -> Value {
     let mut b = json!({"id": id, "attributes": secret_attributes(v, s)});
     if let Some(ct) = &s.content_type {
         b["contentType"] = json!(ct);
@@ -153,7 +167,13 @@ fn secret_common(base: &str, v: &VaultProps, e: &SecretEntry, s: &SecretVersion,
     b
 }
 
-pub fn secret_bundle(base: &str, v: &VaultProps, e: &SecretEntry, s: &SecretVersion, value: Option<&str>) -> Value {
+pub fn secret_bundle(
+    base: &str,
+    v: &VaultProps,
+    e: &SecretEntry,
+    s: &SecretVersion,
+    value: Option<&str>,
+) -> Value {
     let id = format!("{base}/secrets/{}/{}", e.name, s.version);
     let mut b = secret_common(base, v, e, s, id);
     if let Some(value) = value {
@@ -162,7 +182,13 @@ pub fn secret_bundle(base: &str, v: &VaultProps, e: &SecretEntry, s: &SecretVers
     b
 }
 
-pub fn secret_item(base: &str, v: &VaultProps, e: &SecretEntry, s: &SecretVersion, with_version: bool) -> Value {
+pub fn secret_item(
+    base: &str,
+    v: &VaultProps,
+    e: &SecretEntry,
+    s: &SecretVersion,
+    with_version: bool,
+) -> Value {
     let id = if with_version {
         format!("{base}/secrets/{}/{}", e.name, s.version)
     } else {
@@ -171,7 +197,12 @@ pub fn secret_item(base: &str, v: &VaultProps, e: &SecretEntry, s: &SecretVersio
     secret_common(base, v, e, s, id)
 }
 
-pub fn deleted_secret(base: &str, v: &VaultProps, d: &Deleted<SecretEntry>, item: bool) -> Option<Value> {
+pub fn deleted_secret(
+    base: &str,
+    v: &VaultProps,
+    d: &Deleted<SecretEntry>,
+    item: bool,
+) -> Option<Value> {
     let s = d.entry.current()?;
     let mut b = if item {
         secret_item(base, v, &d.entry, s, false)

@@ -8,7 +8,9 @@ use azure_core::credentials::{Secret, TokenCredential};
 use azure_security_keyvault_certificates::{CertificateClient, CertificateClientOptions};
 use azure_security_keyvault_secrets::{SecretClient, SecretClientOptions};
 use certkeep_azure::Cloud;
-use certkeep_emulator::demo::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SUBSCRIPTIONS, DEMO_TENANT};
+use certkeep_emulator::demo::{
+    DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SUBSCRIPTIONS, DEMO_TENANT,
+};
 use certkeep_emulator::seed::Seed;
 use certkeep_emulator::{Config, Emulator};
 use serde_json::json;
@@ -25,7 +27,11 @@ mod tempdir {
     pub struct TempDir(pub std::path::PathBuf);
     impl TempDir {
         pub fn new() -> Self {
-            let p = std::env::temp_dir().join(format!("ck-emu-test-{}-{}", std::process::id(), rand_suffix()));
+            let p = std::env::temp_dir().join(format!(
+                "ck-emu-test-{}-{}",
+                std::process::id(),
+                rand_suffix()
+            ));
             std::fs::create_dir_all(&p).expect("temp dir");
             Self(p)
         }
@@ -38,7 +44,12 @@ mod tempdir {
     fn rand_suffix() -> u64 {
         use std::sync::atomic::{AtomicU64, Ordering};
         static N: AtomicU64 = AtomicU64::new(0);
-        N.fetch_add(1, Ordering::Relaxed) * 1000 + std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos() as u64).unwrap_or(0) % 1000
+        N.fetch_add(1, Ordering::Relaxed) * 1000
+            + std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.subsec_nanos() as u64)
+                .unwrap_or(0)
+                % 1000
     }
 }
 
@@ -66,14 +77,31 @@ impl Env {
 
     pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Self {
         let dir = tempdir::TempDir::new();
-        let mut config = Config { data_dir: dir.0.clone(), self_delay_secs: 0.0, ca_delay_secs: 2.0, ..Default::default() };
+        let mut config = Config {
+            data_dir: dir.0.clone(),
+            self_delay_secs: 0.0,
+            ca_delay_secs: 2.0,
+            ..Default::default()
+        };
         tweak(&mut config);
         let emu = Emulator::start(config).await.expect("emulator starts");
         emu.load_seed(&small_seed()).expect("seed loads");
         let e = emu.endpoints();
-        let cloud = Cloud::custom("emulator", &e.authority(), &e.arm(), "vault.localhost", Some(emu.ca_pem().to_string())).expect("cloud");
+        let cloud = Cloud::custom(
+            "emulator",
+            &e.authority(),
+            &e.arm(),
+            "vault.localhost",
+            Some(emu.ca_pem().to_string()),
+        )
+        .expect("cloud");
         let http = certkeep_azure::transport::http_client(&cloud).expect("http client");
-        Self { emu, cloud, http, _dir: dir }
+        Self {
+            emu,
+            cloud,
+            http,
+            _dir: dir,
+        }
     }
 
     pub fn vault_url(&self, vault: &str) -> String {
@@ -89,7 +117,9 @@ impl Env {
             DEMO_TENANT,
             client_id.to_string(),
             Secret::new(secret.to_string()),
-            Some(azure_identity::ClientSecretCredentialOptions { client_options: self.options() }),
+            Some(azure_identity::ClientSecretCredentialOptions {
+                client_options: self.options(),
+            }),
         )
         .expect("credential")
     }
@@ -103,7 +133,10 @@ impl Env {
         CertificateClient::new(
             &self.vault_url(vault),
             self.credential(),
-            Some(CertificateClientOptions { client_options: self.options(), ..Default::default() }),
+            Some(CertificateClientOptions {
+                client_options: self.options(),
+                ..Default::default()
+            }),
         )
         .expect("certificate client")
     }
@@ -112,29 +145,51 @@ impl Env {
         SecretClient::new(
             &self.vault_url(vault),
             self.credential(),
-            Some(SecretClientOptions { client_options: self.options(), ..Default::default() }),
+            Some(SecretClientOptions {
+                client_options: self.options(),
+                ..Default::default()
+            }),
         )
         .expect("secret client")
     }
 
     /// A bearer token for raw REST calls.
     pub async fn token(&self, scope: &str) -> String {
-        self.credential().get_token(&[scope], None).await.expect("token").token.secret().to_string()
+        self.credential()
+            .get_token(&[scope], None)
+            .await
+            .expect("token")
+            .token
+            .secret()
+            .to_string()
     }
 
     pub async fn vault_token(&self) -> String {
-        self.token(&format!("{}/.default", self.emu.endpoints().vault_resource())).await
+        self.token(&format!(
+            "{}/.default",
+            self.emu.endpoints().vault_resource()
+        ))
+        .await
     }
 
     /// Calls the admin API.
-    pub async fn admin(&self, method: reqwest::Method, path: &str, body: Option<serde_json::Value>) -> serde_json::Value {
+    pub async fn admin(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> serde_json::Value {
         let url = format!("{}/_emulator/{path}", self.emu.endpoints().arm());
         let mut req = self.http.request(method, url);
         if let Some(b) = body {
             req = req.json(&b);
         }
         let resp = req.send().await.expect("admin call");
-        assert!(resp.status().is_success(), "admin {path}: {}", resp.status());
+        assert!(
+            resp.status().is_success(),
+            "admin {path}: {}",
+            resp.status()
+        );
         resp.json().await.expect("admin json")
     }
 }
