@@ -106,8 +106,7 @@ fn order_chain(certs: Vec<Vec<u8>>, leaf: usize) -> Vec<Vec<u8>> {
         return certs;
     };
     let mut order = vec![leaf];
-    loop {
-        let Some(&last) = order.last() else { break };
+    while let Some(&last) = order.last() {
         let (subject, issuer) = &names[last];
         if subject == issuer {
             break;
@@ -125,7 +124,10 @@ fn order_chain(certs: Vec<Vec<u8>>, leaf: usize) -> Vec<Vec<u8>> {
     order.into_iter().map(|i| certs[i].clone()).collect()
 }
 
-fn parse_all(certs: &[Vec<u8>]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, CoreError> {
+/// (subject, issuer) raw DER names of each certificate.
+type Names = Vec<(Vec<u8>, Vec<u8>)>;
+
+fn parse_all(certs: &[Vec<u8>]) -> Result<Names, CoreError> {
     certs
         .iter()
         .map(|der| {

@@ -100,20 +100,20 @@ fn policy_for(idx: usize, env: &str, name: &str) -> (PolicyJson, f64) {
         "application/x-pkcs12"
     };
     let mut sans = json!({"dns_names": [dns.clone(), format!("www.{dns}")]});
-    if idx % 7 == 0 {
+    if idx.is_multiple_of(7) {
         sans["ipAddresses"] = json!([format!("10.20.{}.{}", idx % 250, 10 + idx % 200)]);
     }
-    if idx % 11 == 0 {
+    if idx.is_multiple_of(11) {
         sans["emails"] = json!([format!("pki@{env}.contoso.com")]);
     }
     let action = if issuer == "Unknown" {
         "EmailContacts"
-    } else if idx % 2 == 0 {
+    } else if idx.is_multiple_of(2) {
         "AutoRenew"
     } else {
         "EmailContacts"
     };
-    let trigger = if idx % 3 == 0 {
+    let trigger = if idx.is_multiple_of(3) {
         json!({"days_before_expiry": 30})
     } else {
         json!({"lifetime_percentage": 80})

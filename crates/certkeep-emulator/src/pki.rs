@@ -337,8 +337,7 @@ fn key_usage(name: &str) -> Result<KeyUsagePurpose, PkiError> {
         KeyUsagePurpose::CrlSign,
         KeyUsagePurpose::EncipherOnly,
         KeyUsagePurpose::DecipherOnly,
-    ][i]
-        .clone())
+    ][i])
 }
 
 fn eku(oid: &str) -> Result<ExtendedKeyUsagePurpose, PkiError> {

@@ -189,11 +189,11 @@ pub fn route(ctx: &Ctx, w: &mut World, route: &str, name: &str, version: &str) -
             c.updated = ctx.now;
             let (ver, enabled) = (c.version.clone(), c.enabled);
             let bundle = wire::cert_bundle(base, &props, e, &e.versions[idx]);
-            if let Some(s) = vault.secrets.get_mut(&key(name)) {
-                if let Some(sv) = s.versions.iter_mut().find(|v| v.version == ver) {
-                    sv.enabled = enabled;
-                    sv.updated = ctx.now;
-                }
+            if let Some(s) = vault.secrets.get_mut(&key(name))
+                && let Some(sv) = s.versions.iter_mut().find(|v| v.version == ver)
+            {
+                sv.enabled = enabled;
+                sv.updated = ctx.now;
             }
             ok(bundle)
         }
@@ -359,10 +359,10 @@ fn pending_route(
     let Some(op) = e.pending.as_mut() else {
         return Err(pending_not_found(name));
     };
-    if let Some(rid) = ctx.req.q("request_id") {
-        if !rid.eq_ignore_ascii_case(&op.request_id) {
-            return Err(pending_not_found(name));
-        }
+    if let Some(rid) = ctx.req.q("request_id")
+        && !rid.eq_ignore_ascii_case(&op.request_id)
+    {
+        return Err(pending_not_found(name));
     }
     match route {
         "kv.certificates.pending.get" => {

@@ -262,12 +262,12 @@ pub fn validate(p: &PolicyJson, issuers: &[String], premium: bool) -> Result<(),
                         "Invalid key_props: curve '{crv}' cannot be used with key type {kty}."
                     ));
                 }
-                if let Some(size) = k.key_size {
-                    if ![2048, 3072, 4096].contains(&size) {
-                        return Err(format!(
-                            "Invalid key_props.key_size: RSA key size {size} is not supported. Supported sizes are 2048, 3072 and 4096."
-                        ));
-                    }
+                if let Some(size) = k.key_size
+                    && ![2048, 3072, 4096].contains(&size)
+                {
+                    return Err(format!(
+                        "Invalid key_props.key_size: RSA key size {size} is not supported. Supported sizes are 2048, 3072 and 4096."
+                    ));
                 }
             }
             "EC" | "EC-HSM" => {
@@ -278,19 +278,19 @@ pub fn validate(p: &PolicyJson, issuers: &[String], premium: bool) -> Result<(),
                     if crv == "P-256K" {
                         return Err("Invalid key_props.crv: P-256K certificates are not issued by this emulator.".into());
                     }
-                    if let Some(size) = k.key_size {
-                        if size != curve_bits(crv) {
-                            return Err(format!(
-                                "Invalid key_props.key_size: {size} does not match curve {crv}."
-                            ));
-                        }
-                    }
-                } else if let Some(size) = k.key_size {
-                    if ![256, 384, 521].contains(&size) {
+                    if let Some(size) = k.key_size
+                        && size != curve_bits(crv)
+                    {
                         return Err(format!(
-                            "Invalid key_props.key_size: EC key size {size} is not supported."
+                            "Invalid key_props.key_size: {size} does not match curve {crv}."
                         ));
                     }
+                } else if let Some(size) = k.key_size
+                    && ![256, 384, 521].contains(&size)
+                {
+                    return Err(format!(
+                        "Invalid key_props.key_size: EC key size {size} is not supported."
+                    ));
                 }
             }
             other => {
@@ -309,12 +309,12 @@ pub fn validate(p: &PolicyJson, issuers: &[String], premium: bool) -> Result<(),
         .secret_props
         .as_ref()
         .and_then(|s| s.content_type.as_deref())
+        && ct != CONTENT_TYPE_PFX
+        && ct != CONTENT_TYPE_PEM
     {
-        if ct != CONTENT_TYPE_PFX && ct != CONTENT_TYPE_PEM {
-            return Err(format!(
-                "Invalid secret_props.contentType: '{ct}'. Use application/x-pkcs12 or application/x-pem-file."
-            ));
-        }
+        return Err(format!(
+            "Invalid secret_props.contentType: '{ct}'. Use application/x-pkcs12 or application/x-pem-file."
+        ));
     }
     let x = p.x509_props.clone().unwrap_or_default();
     let has_sans = x.sans.as_ref().is_some_and(|s| {
@@ -372,12 +372,12 @@ pub fn validate(p: &PolicyJson, issuers: &[String], premium: bool) -> Result<(),
         }
     }
     let validity = x.validity_months;
-    if let Some(v) = validity {
-        if !(1..=1200).contains(&v) {
-            return Err(format!(
-                "Invalid x509_props.validity_months: {v}. It must be between 1 and 1200."
-            ));
-        }
+    if let Some(v) = validity
+        && !(1..=1200).contains(&v)
+    {
+        return Err(format!(
+            "Invalid x509_props.validity_months: {v}. It must be between 1 and 1200."
+        ));
     }
     let issuer_name = p
         .issuer

@@ -46,12 +46,12 @@ struct UpdateBody {
 }
 
 fn check_dates(nbf: Option<i64>, exp: Option<i64>) -> Result<(), ApiError> {
-    if let (Some(n), Some(e)) = (nbf, exp) {
-        if n >= e {
-            return Err(ApiError::bad_parameter(
-                "Invalid attributes: nbf (activation) must be before exp (expiry).",
-            ));
-        }
+    if let (Some(n), Some(e)) = (nbf, exp)
+        && n >= e
+    {
+        return Err(ApiError::bad_parameter(
+            "Invalid attributes: nbf (activation) must be before exp (expiry).",
+        ));
     }
     Ok(())
 }

@@ -42,10 +42,10 @@ pub fn cert_bundle(base: &str, v: &VaultProps, e: &CertEntry, c: &CertVersion) -
     if !c.tags.is_empty() {
         b["tags"] = json!(c.tags);
     }
-    if let Some(op) = &e.pending {
-        if op.status == crate::kv::model::OpStatus::InProgress {
-            b["pending"] = json!({"id": format!("{base}/certificates/{}/pending", e.name)});
-        }
+    if let Some(op) = &e.pending
+        && op.status == crate::kv::model::OpStatus::InProgress
+    {
+        b["pending"] = json!({"id": format!("{base}/certificates/{}/pending", e.name)});
     }
     b
 }
