@@ -12,6 +12,7 @@ No SDK internals are patched and challenge-resource verification stays on.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -87,6 +88,7 @@ class Emulator:
         self._log = open(self.log_path, "wb")
         cmd = [str(binary), "serve", "--port", "0", "--data-dir", str(data_dir), *args]
         self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        atexit.register(self.stop)  # also when pytest is interrupted before fixture teardown
         try:
             self.info = self._wait_ready(info_file)
         except BaseException:
@@ -127,6 +129,8 @@ class Emulator:
             return ""
 
     def stop(self) -> None:
+        if self._log.closed:
+            return
         if self.proc.poll() is None:
             self.proc.terminate()
             try:

@@ -90,3 +90,38 @@ def test_integrated_ca_issuer_completes_through_the_poller(cert_client, secret_c
     assert cert_in_pfx == leaf
     assert [c.subject for c in chain] == [leaf.issuer], "the PFX carries the issuing CA"
     assert leaf.verify_directly_issued_by(chain[0]) is None
+
+
+def test_failed_issuance_returns_the_failed_operation(emulator, cert_client, unique):
+    saved = emulator.admin("GET", "providers")
+    emulator.admin("PUT", "providers", {"providers": {"GlobalSign": {"delay_secs": 0, "fail": True}}})
+    try:
+        name = unique("py-fail")
+        result = cert_client.begin_create_certificate(
+            name, CertificatePolicy(issuer_name="globalsign-ev", subject=f"CN={name}.contoso.com")
+        ).result()
+    finally:
+        emulator.admin("PUT", "providers", {"providers": saved["providers"]})
+    # The poller hands back the operation (not a certificate) when issuance did not complete.
+    from azure.keyvault.certificates import CertificateOperation
+
+    assert isinstance(result, CertificateOperation)
+    assert result.status.lower() == "failed"
+    assert result.issuer_name == "globalsign-ev"
+    assert result.error is not None
+    assert result.error.code and result.error.message
+    assert cert_client.get_certificate_operation(name).status.lower() == "failed"
+    assert emulator.admin("GET", "providers") == saved
+
+
+def test_completed_operation_and_recovery_attributes(cert_client, unique):
+    name = unique("py-op")
+    cert = cert_client.begin_create_certificate(name, CertificatePolicy.get_default()).result()
+    op = cert_client.get_certificate_operation(name)
+    assert op.status.lower() == "completed"
+    assert op.target == f"{cert_client.vault_url}/certificates/{name}"
+    assert op.issuer_name == "Self"
+    assert op.request_id
+    assert op.id == f"{cert_client.vault_url}/certificates/{name}/pending"
+    assert cert.properties.recovery_level == "Recoverable+Purgeable"
+    assert cert.properties.recoverable_days == 90

@@ -52,7 +52,23 @@ def test_unknown_client_is_aadsts700016(emulator):
 
 
 def test_unknown_tenant_is_aadsts90002(emulator):
-    _fails_with(emulator, "00000000-1111-2222-3333-444444444444", CLIENT_ID, CLIENT_SECRET, "AADSTS90002")
+    import requests
+
+    unknown = "00000000-1111-2222-3333-444444444444"
+    # As with real Entra ID, MSAL already fails at the tenant's OpenID metadata...
+    _fails_with(emulator, unknown, CLIENT_ID, CLIENT_SECRET, "Unable to get authority configuration")
+    # ...which answers 400 AADSTS90002, as does the token endpoint itself.
+    for method, path in [("get", "v2.0/.well-known/openid-configuration"), ("post", "oauth2/v2.0/token")]:
+        resp = requests.request(
+            method,
+            f"{emulator.authority}/{unknown}/{path}",
+            data={"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
+                  "scope": f"{emulator.info['vault_resource']}/.default"},
+            timeout=10,
+        )
+        assert resp.status_code == 400, resp.text
+        assert resp.json()["error_codes"] == [90002]
+        assert "AADSTS90002" in resp.json()["error_description"]
 
 
 def test_no_access_app_is_forbidden_on_the_data_plane(emulator, no_access_credential):
@@ -64,3 +80,19 @@ def test_no_access_app_is_forbidden_on_the_data_plane(emulator, no_access_creden
         client.get_certificate("www-prod")
     assert info.value.status_code == 403
     assert info.value.error.code == "Forbidden"
+
+
+def test_environment_and_default_credential(emulator, monkeypatch):
+    """The usual app setup: AZURE_* variables with AZURE_AUTHORITY_HOST pointing at the emulator.
+    Instance discovery must be off (msal would otherwise ask login.microsoftonline.com)."""
+    from azure.identity import DefaultAzureCredential, EnvironmentCredential
+    from azure.keyvault.secrets import SecretClient
+
+    monkeypatch.setenv("AZURE_TENANT_ID", TENANT_ID)
+    monkeypatch.setenv("AZURE_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", CLIENT_SECRET)
+    monkeypatch.setenv("AZURE_AUTHORITY_HOST", emulator.authority)
+    token = EnvironmentCredential(disable_instance_discovery=True).get_token(f"{emulator.arm}/.default")
+    assert _claims(token.token)["appid"] == CLIENT_ID
+    client = SecretClient(emulator.vault_url("kv-prod-web"), DefaultAzureCredential(disable_instance_discovery=True))
+    assert client.get_secret("api-key").value == "demo-api-key-0"

@@ -82,11 +82,6 @@ def test_import_pfx_with_wrong_password_is_400(cert_client, unique):
     assert info.value.error.code == "BadParameter"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="emulator finding PY-1: import of PEM sent by the SDK (base64 of the PEM file, as the SDK's "
-    "import_certificate sample does) is refused with 400 'no PEM blocks found'",
-)
 def test_import_pem(cert_client, secret_client, unique):
     name = unique("py-import-pem")
     key = ec.generate_private_key(ec.SECP384R1())

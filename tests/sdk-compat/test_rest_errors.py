@@ -61,15 +61,7 @@ def test_bad_certificate_name(rest):
 @pytest.mark.parametrize(
     "overrides",
     [
-        pytest.param(
-            {"key_props.crv": "P-256"},
-            id="rsa-with-crv",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="emulator finding PY-2: the message says 'Invalid key_props: curve ...' and does not "
-                "name the field key_props.crv",
-            ),
-        ),
+        pytest.param({"key_props.crv": "P-256"}, id="rsa-with-crv"),
         pytest.param({"key_props.key_size": 1024}, id="rsa-1024"),
         pytest.param({"x509_props.validity_months": 0}, id="validity-0"),
         pytest.param({"x509_props.key_usage": ["digitalSignature", "signEverything"]}, id="unknown-key-usage"),

@@ -124,3 +124,33 @@ def test_managed_secret_cannot_be_overwritten(secret_client_for):
     with pytest.raises(HttpResponseError) as info:
         secret_client_for("kv-prod-api").set_secret("www-prod", "nope")
     assert info.value.status_code in (403, 409)
+
+
+def test_delete_recover_purge_secret(secret_client, unique):
+    name = unique("py-del")
+    secret_client.set_secret(name, "keep-me")
+    deleted = secret_client.begin_delete_secret(name).result()
+    assert deleted.name == name
+    assert deleted.recovery_id == f"{secret_client.vault_url}/deletedsecrets/{name}"
+    assert deleted.scheduled_purge_date > deleted.deleted_date
+    with pytest.raises(ResourceNotFoundError):
+        secret_client.get_secret(name)
+    assert name in {d.name for d in secret_client.list_deleted_secrets()}
+    assert secret_client.get_deleted_secret(name).name == name
+
+    recovered = secret_client.begin_recover_deleted_secret(name).result()
+    assert recovered.name == name
+    assert secret_client.get_secret(name).value == "keep-me"
+
+    secret_client.begin_delete_secret(name).wait()
+    secret_client.purge_deleted_secret(name)
+    with pytest.raises(ResourceNotFoundError):
+        secret_client.get_deleted_secret(name)
+    # Purged: the name is free again.
+    assert secret_client.set_secret(name, "again").value == "again"
+
+
+def test_managed_secret_cannot_be_deleted_directly(secret_client_for):
+    with pytest.raises(HttpResponseError) as info:
+        secret_client_for("kv-prod-api").begin_delete_secret("www-prod")
+    assert info.value.status_code == 403

@@ -41,6 +41,15 @@ pub fn handle(st: &Arc<AppState>, req: &Req, route: &str) -> Response {
     let authority = st.endpoints.authority();
     match route {
         "aad.token" => token(st, req, &tenant),
+        "aad.openid" if !tenant_known(st, &tenant) => aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_tenant",
+            90002,
+            &format!(
+                "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant."
+            ),
+            st.clock.now(),
+        ),
         "aad.openid" => json_response(
             StatusCode::OK,
             &json!({
@@ -77,6 +86,12 @@ pub fn handle(st: &Arc<AppState>, req: &Req, route: &str) -> Response {
         }
         _ => json_response(StatusCode::OK, &st.signer.jwks()),
     }
+}
+
+/// A tenant in the world, or one of the multi-tenant aliases.
+fn tenant_known(st: &AppState, tenant: &str) -> bool {
+    ["common", "organizations", "consumers"].contains(&tenant)
+        || st.world.lock().tenants.contains_key(tenant)
 }
 
 fn token(st: &Arc<AppState>, req: &Req, tenant: &str) -> Response {

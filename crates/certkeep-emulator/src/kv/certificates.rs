@@ -604,7 +604,17 @@ pub fn import(ctx: &Ctx, name: &str) -> ApiResult {
         }
     });
     let (key_der, chain) = if content_type == certkeep_core::keyvault::CONTENT_TYPE_PEM {
-        let bundle = certkeep_core::pem::parse_bundle(&value)
+        // SDKs send the PEM file base64-encoded; raw PEM text is accepted too.
+        let text = if looks_pem {
+            value.clone()
+        } else {
+            base64::engine::general_purpose::STANDARD
+                .decode(value.trim())
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .unwrap_or_else(|| value.clone())
+        };
+        let bundle = certkeep_core::pem::parse_bundle(&text)
             .map_err(|e| ApiError::bad_parameter(format!("The specified PEM X.509 certificate content is in an unexpected format. Please check if certificate is in valid PEM format. ({e})")))?;
         let key = bundle.private_key.ok_or_else(|| ApiError::bad_parameter("Private key is not specified in the specified X.509 PEM certificate content. Please specify private key in the X.509 PEM certificate content."))?;
         if key.0 != "PRIVATE KEY" {

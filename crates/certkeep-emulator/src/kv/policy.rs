@@ -259,7 +259,7 @@ pub fn validate(p: &PolicyJson, issuers: &[String], premium: bool) -> Result<(),
             "RSA" | "RSA-HSM" => {
                 if let Some(crv) = &k.crv {
                     return Err(format!(
-                        "Invalid key_props: curve '{crv}' cannot be used with key type {kty}."
+                        "Invalid key_props.crv: curve '{crv}' cannot be used with key type {kty}."
                     ));
                 }
                 if let Some(size) = k.key_size
