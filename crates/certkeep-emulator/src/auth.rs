@@ -35,6 +35,8 @@ pub enum TokenProblem {
 
 pub struct TokenSigner {
     key: KeyPair,
+    /// The RSAPublicKey bits, parsed once for verification.
+    public_key: Vec<u8>,
     kid: String,
     modulus: Vec<u8>,
     exponent: Vec<u8>,
@@ -49,8 +51,10 @@ impl TokenSigner {
             use sha2::Digest as _;
             B64URL.encode(&sha2::Sha256::digest(&spki)[..16])
         };
+        let public_key = rsa_public_key_bits(&spki).unwrap_or_default();
         Ok(Self {
             key,
+            public_key,
             kid,
             modulus,
             exponent,
@@ -78,11 +82,9 @@ impl TokenSigner {
             return Err(TokenProblem::Malformed);
         };
         let sig = B64URL.decode(s).map_err(|_| TokenProblem::Malformed)?;
-        let spki = self.key.subject_public_key_info();
-        let raw_key = rsa_public_key_bits(&spki).ok_or(TokenProblem::Malformed)?;
         let verifier = aws_lc_rs::signature::UnparsedPublicKey::new(
             &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
-            raw_key,
+            &self.public_key,
         );
         verifier
             .verify(format!("{h}.{b}").as_bytes(), &sig)
@@ -141,4 +143,53 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
     scheme
         .eq_ignore_ascii_case("bearer")
         .then_some(token.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(exp: i64) -> Claims {
+        Claims {
+            aud: "https://vault.localhost:1".into(),
+            iss: "https://sts.windows.net/t/".into(),
+            iat: 0,
+            nbf: 0,
+            exp,
+            appid: "a".into(),
+            azp: "a".into(),
+            oid: "o".into(),
+            sub: "o".into(),
+            tid: "t".into(),
+            idtyp: "app".into(),
+            ver: "1.0".into(),
+        }
+    }
+
+    #[test]
+    fn signed_tokens_verify_and_tampering_or_expiry_is_caught() {
+        let signer = TokenSigner::generate().unwrap();
+        let token = signer.sign(&claims(100));
+        assert_eq!(signer.verify(&token, 50).unwrap().appid, "a");
+        assert_eq!(
+            signer.verify(&token, 100).unwrap_err(),
+            TokenProblem::Expired
+        );
+        let other = TokenSigner::generate().unwrap().sign(&claims(100));
+        assert_eq!(
+            signer.verify(&other, 50).unwrap_err(),
+            TokenProblem::BadSignature
+        );
+        let mut parts: Vec<&str> = token.split('.').collect();
+        let forged = B64URL.encode(serde_json::to_vec(&claims(10_000)).unwrap());
+        parts[1] = &forged;
+        assert_eq!(
+            signer.verify(&parts.join("."), 50).unwrap_err(),
+            TokenProblem::BadSignature
+        );
+        assert_eq!(
+            signer.verify("nonsense", 50).unwrap_err(),
+            TokenProblem::Malformed
+        );
+    }
 }

@@ -366,3 +366,70 @@ fn random_serial() -> SerialNumber {
     bytes[0] = (bytes[0] & 0x7f) | 0x01;
     SerialNumber::from_slice(&bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_type_issues_a_certificate_with_the_requested_key() {
+        let specs = [
+            (KeySpec::Rsa(2048), "RSA", 2048, None),
+            (KeySpec::Rsa(3072), "RSA", 3072, None),
+            (KeySpec::Rsa(4096), "RSA", 4096, None),
+            (KeySpec::Ec("P-256"), "EC", 256, Some("P-256")),
+            (KeySpec::Ec("P-384"), "EC", 384, Some("P-384")),
+            (KeySpec::Ec("P-521"), "EC", 521, Some("P-521")),
+        ];
+        let req = CertRequest {
+            subject: "CN=k.example, C=nl".into(),
+            dns_names: vec!["k.example".into()],
+            key_usage: vec!["digitalSignature".into()],
+            ekus: vec!["1.3.6.1.5.5.7.3.1".into(), "1.2.3.4.5".into()],
+            not_before: 1_700_000_000,
+            not_after: 1_731_536_000,
+            ..Default::default()
+        };
+        for (spec, kty, size, curve) in specs {
+            let key = KeyMaterial::generate(spec).unwrap();
+            assert_eq!((key.kty, key.size, key.curve), (kty, size, curve));
+            let der = req.self_signed(&key).unwrap();
+            let f = certkeep_core::x509::inspect(&der).unwrap();
+            assert_eq!(f.key.kty, kty);
+            assert_eq!(f.key.size, size);
+            assert_eq!(f.key.curve.as_deref(), curve);
+            assert_eq!(f.subject, "CN=k.example, C=NL");
+            assert_eq!(f.ekus, vec!["1.3.6.1.5.5.7.3.1", "1.2.3.4.5"]);
+            assert_eq!((f.not_before, f.not_after), (1_700_000_000, 1_731_536_000));
+            assert_eq!(
+                key.spki(),
+                certkeep_core::x509::public_key_der(&der).unwrap()
+            );
+            // The CSR carries the same key and parses.
+            let csr = req.csr(&key).unwrap();
+            use x509_parser::prelude::FromDer as _;
+            let (_, parsed) =
+                x509_parser::certification_request::X509CertificationRequest::from_der(&csr)
+                    .unwrap();
+            assert_eq!(
+                parsed.certification_request_info.subject_pki.raw,
+                key.spki().as_slice()
+            );
+        }
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        let key = KeyMaterial::generate(KeySpec::Ec("P-256")).unwrap();
+        let mut req = CertRequest {
+            subject: "CN=a".into(),
+            not_before: 0,
+            not_after: 1000,
+            ..Default::default()
+        };
+        req.ip_addresses = vec!["not-an-ip".into()];
+        assert!(req.self_signed(&key).is_err());
+        assert!(KeyMaterial::generate(KeySpec::Rsa(1024)).is_err());
+        assert!(KeyMaterial::generate(KeySpec::Ec("P-256K")).is_err());
+    }
+}

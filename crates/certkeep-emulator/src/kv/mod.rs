@@ -124,6 +124,8 @@ pub async fn handle(st: Arc<AppState>, vault: String, req: Req, route: &'static 
 /// Existence, the challenge, token checks, api-version, access and throttling — in Azure's order.
 fn guard(ctx: &Ctx) -> Result<(), ApiError> {
     let st = &ctx.st;
+    // Verified once, outside the world lock; judged below in Azure's order.
+    let verified = crate::auth::bearer(&ctx.req.headers).map(|t| st.signer.verify(t, ctx.now));
     let (tenant, subscription, rbac, access_ok, location) = {
         let w = st.world.lock();
         let Some(props) = w.vaults.get(&ctx.vault).and_then(|v| v.props.as_ref()) else {
@@ -133,14 +135,12 @@ fn guard(ctx: &Ctx) -> Result<(), ApiError> {
                 format!("The vault '{}' does not exist in this emulator.", ctx.vault),
             ));
         };
-        let appid = crate::auth::bearer(&ctx.req.headers)
-            .and_then(|t| st.signer.verify(t, ctx.now).ok())
-            .map(|c| c.appid.to_ascii_lowercase());
+        let access_ok = matches!(&verified, Some(Ok(c)) if props.access.contains(&c.appid.to_ascii_lowercase()));
         (
             props.tenant_id.clone(),
             props.subscription_id.clone(),
             props.rbac,
-            appid.is_some_and(|a| props.access.contains(&a)),
+            access_ok,
             props.location.clone(),
         )
     };
@@ -153,12 +153,12 @@ fn guard(ctx: &Ctx) -> Result<(), ApiError> {
         ApiError::new(StatusCode::UNAUTHORIZED, "Unauthorized", msg)
             .header("WWW-Authenticate", challenge.clone())
     };
-    let Some(token) = crate::auth::bearer(&ctx.req.headers) else {
+    let Some(verified) = verified else {
         return Err(unauthorized(
             "AKV10000: Request is missing a Bearer or PoP token.",
         ));
     };
-    let claims = st.signer.verify(token, ctx.now).map_err(|p| match p {
+    let claims = verified.map_err(|p| match p {
         TokenProblem::Expired => unauthorized(
             "AKV10032: Token expired. The access token's lifetime has ended; acquire a new token.",
         ),
