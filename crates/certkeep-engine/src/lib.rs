@@ -1,0 +1,3 @@
+//! Certkeep's use cases. Today: keeping client secrets encrypted at rest.
+
+pub mod master_key;
