@@ -11,9 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::EmulatorError;
 use crate::kv::lifecycle::{self, NewVersion};
 use crate::kv::model::{
-    Application, ClientSecret, Contact, IssuerEntry, OpStatus, PendingOp, ProviderBehaviour,
-    SecretEntry, SecretValue, SecretVersion, Subscription, Tags, Tenant, Vault, VaultProps,
-    new_version_id,
+    Application, ClientSecret, Contact, IssuerEntry, PendingOp, ProviderBehaviour, SecretEntry,
+    SecretValue, SecretVersion, Subscription, Tags, Tenant, Vault, VaultProps, new_version_id,
 };
 use crate::kv::policy::{self, Effective, PolicyJson};
 use crate::pki::{CertRequest, KeyMaterial, KeySpec};
@@ -474,30 +473,17 @@ fn build_vault(
                     fired: Default::default(),
                 }
             });
-            let unknown = eff.issuer_name.eq_ignore_ascii_case("Unknown");
-            entry.pending = Some(PendingOp {
-                request_id: new_version_id(),
-                issuer_name: eff.issuer_name.clone(),
-                provider: provider.clone(),
-                csr: Some(csr),
-                key: Some(key),
-                policy: pol.clone(),
-                status: OpStatus::InProgress,
-                status_details: if unknown {
-                    "Pending certificate created. Please Perform Merge to complete the request."
-                        .into()
-                } else {
-                    "Pending certificate created. Certificate request is in progress. This may take some time based on the issuer provider. Please check again later.".into()
-                },
-                error: None,
-                cancellation_requested: false,
-                created: now,
-                complete_at: if unknown { i64::MAX } else { now + 3 },
-                will_fail: false,
-                target_version: Some(new_version_id()),
-                tags: Tags::new(),
-                enabled: true,
-            });
+            let mut op = PendingOp::start(
+                &eff.issuer_name,
+                provider.clone(),
+                pol.clone(),
+                now,
+                3.0,
+                false,
+            );
+            op.csr = Some(csr);
+            op.key = Some(key);
+            entry.pending = Some(op);
             vault.pending.insert(k);
         }
         if let Some(entry) = vault.certificates.get_mut(&c.name.to_ascii_lowercase()) {

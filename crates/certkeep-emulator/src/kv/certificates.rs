@@ -425,11 +425,9 @@ pub async fn create(ctx: &Ctx, name: &str) -> ApiResult {
         let mut w = ctx.st.world.lock();
         reserved(&w, ctx, name)?;
         let premium = vault_props(&w, ctx).sku == "premium";
-        let self_delay = w.self_delay_secs;
-        let providers = w.providers.clone();
         let vault = w
             .vaults
-            .get_mut(&ctx.vault)
+            .get(&ctx.vault)
             .ok_or_else(|| cert_not_found(name))?;
         let existing = vault.certificates.get(&k);
         pending_conflict(existing)?;
@@ -461,45 +459,26 @@ pub async fn create(ctx: &Ctx, name: &str) -> ApiResult {
         } else {
             None
         };
-        let provider = vault
-            .issuers
-            .values()
-            .find(|i| i.name.eq_ignore_ascii_case(&eff.issuer_name))
-            .map(|i| i.provider.clone());
-        let (delay, will_fail) = match &provider {
-            Some(p) => providers
-                .get(p)
-                .map(|b| (b.delay_secs, b.fail))
-                .unwrap_or((self_delay, false)),
-            None => (self_delay, false),
-        };
-        let unknown = eff.issuer_name.eq_ignore_ascii_case("Unknown");
-        let op = PendingOp {
-            request_id: request_id.clone(),
-            issuer_name: eff.issuer_name.clone(),
+        let (provider, delay, will_fail) = w.issuance_plan(&ctx.vault, &eff.issuer_name);
+        let mut op = PendingOp::start(
+            &eff.issuer_name,
             provider,
-            csr: None,
-            key: None,
-            policy: pol.clone(),
-            status: OpStatus::InProgress,
-            status_details: if unknown {
-                "Pending certificate created. Please Perform Merge to complete the request.".into()
-            } else {
-                "Pending certificate created. Certificate request is in progress. This may take some time based on the issuer provider. Please check again later.".into()
-            },
-            error: None,
-            cancellation_requested: false,
-            created: ctx.now,
-            complete_at: ctx.now + delay.ceil() as i64,
+            pol.clone(),
+            ctx.now,
+            delay,
             will_fail,
-            target_version: Some(new_version_id()),
-            tags: body.tags.clone().unwrap_or_default(),
-            enabled: body
-                .attributes
-                .as_ref()
-                .and_then(|a| a.enabled)
-                .unwrap_or(true),
-        };
+        );
+        op.request_id = request_id.clone();
+        op.tags = body.tags.clone().unwrap_or_default();
+        op.enabled = body
+            .attributes
+            .as_ref()
+            .and_then(|a| a.enabled)
+            .unwrap_or(true);
+        let vault = w
+            .vaults
+            .get_mut(&ctx.vault)
+            .ok_or_else(|| cert_not_found(name))?;
         let entry = vault
             .certificates
             .entry(k.clone())

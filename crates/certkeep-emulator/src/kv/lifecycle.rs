@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::kv::model::{
-    CertEntry, CertVersion, Event, OpStatus, SecretEntry, SecretValue, SecretVersion, Tags, Vault,
-    World, new_version_id,
+    CertEntry, CertVersion, Event, OpStatus, PendingOp, SecretEntry, SecretValue, SecretVersion,
+    Tags, Vault, World, new_version_id,
 };
 use crate::kv::policy::{self, Effective, PolicyJson};
 use crate::pki::KeyMaterial;
@@ -309,43 +309,25 @@ pub async fn tick(st: &Arc<AppState>) {
         };
         let Ok(key) = key else { continue };
         let mut w = st.world.lock();
-        let (self_delay, providers) = (w.self_delay_secs, w.providers.clone());
+        let (provider, delay, will_fail) = w.issuance_plan(&job.vault, &eff.issuer_name);
         let Some(vault) = w.vaults.get_mut(&job.vault) else {
             continue;
         };
-        let provider = vault
-            .issuers
-            .values()
-            .find(|i| i.name.eq_ignore_ascii_case(&eff.issuer_name))
-            .map(|i| i.provider.clone());
-        let (delay, will_fail) = provider
-            .as_ref()
-            .and_then(|p| providers.get(p))
-            .map(|b| (b.delay_secs, b.fail))
-            .unwrap_or((self_delay, false));
         let k = job.name.to_ascii_lowercase();
         let Some(entry) = vault.certificates.get_mut(&k) else {
             continue;
         };
-        let csr = policy::cert_request(&job.policy, now).csr(&key).ok();
-        entry.pending = Some(crate::kv::model::PendingOp {
-            request_id: new_version_id(),
-            issuer_name: eff.issuer_name.clone(),
+        let mut op = PendingOp::start(
+            &eff.issuer_name,
             provider,
-            csr,
-            key: Some(key),
-            policy: job.policy.clone(),
-            status: OpStatus::InProgress,
-            status_details: "Pending certificate created. Certificate request is in progress. This may take some time based on the issuer provider. Please check again later.".into(),
-            error: None,
-            cancellation_requested: false,
-            created: now,
-            complete_at: now + delay.ceil() as i64,
+            job.policy.clone(),
+            now,
+            delay,
             will_fail,
-            target_version: Some(new_version_id()),
-            tags: Tags::new(),
-            enabled: true,
-        });
+        );
+        op.csr = policy::cert_request(&job.policy, now).csr(&key).ok();
+        op.key = Some(key);
+        entry.pending = Some(op);
         vault.pending.insert(k);
     }
     let mut w = st.world.lock();

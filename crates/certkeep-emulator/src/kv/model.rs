@@ -175,6 +175,51 @@ pub struct PendingOp {
     pub enabled: bool,
 }
 
+const DETAILS_MERGE: &str =
+    "Pending certificate created. Please Perform Merge to complete the request.";
+const DETAILS_IN_PROGRESS: &str = "Pending certificate created. Certificate request is in progress. This may take some time based on the issuer provider. Please check again later.";
+
+impl PendingOp {
+    /// A new in-progress request with Key Vault's status details; the key and CSR follow.
+    pub fn start(
+        issuer_name: &str,
+        provider: Option<String>,
+        policy: PolicyJson,
+        now: i64,
+        delay_secs: f64,
+        will_fail: bool,
+    ) -> Self {
+        let unknown = issuer_name.eq_ignore_ascii_case("Unknown");
+        Self {
+            request_id: new_version_id(),
+            issuer_name: issuer_name.to_string(),
+            provider,
+            csr: None,
+            key: None,
+            policy,
+            status: OpStatus::InProgress,
+            status_details: if unknown {
+                DETAILS_MERGE
+            } else {
+                DETAILS_IN_PROGRESS
+            }
+            .into(),
+            error: None,
+            cancellation_requested: false,
+            created: now,
+            complete_at: if unknown {
+                i64::MAX
+            } else {
+                now + delay_secs.ceil() as i64
+            },
+            will_fail,
+            target_version: Some(new_version_id()),
+            tags: Tags::new(),
+            enabled: true,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum SecretValue {
     Plain(String),
@@ -285,6 +330,22 @@ impl World {
             providers,
             ..Default::default()
         }
+    }
+
+    /// Which provider answers for `issuer_name` in a vault, after how long, and whether it fails.
+    pub fn issuance_plan(&self, vault: &str, issuer_name: &str) -> (Option<String>, f64, bool) {
+        let provider = self.vaults.get(vault).and_then(|v| {
+            v.issuers
+                .values()
+                .find(|i| i.name.eq_ignore_ascii_case(issuer_name))
+                .map(|i| i.provider.clone())
+        });
+        let (delay, fail) = provider
+            .as_ref()
+            .and_then(|p| self.providers.get(p))
+            .map(|b| (b.delay_secs, b.fail))
+            .unwrap_or((self.self_delay_secs, false));
+        (provider, delay, fail)
     }
 
     /// Finds an application by client id across tenants.
