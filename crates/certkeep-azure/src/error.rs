@@ -1,4 +1,5 @@
-//! Errors of `certkeep-azure`.
+//! Errors of `certkeep-azure`: what went wrong, classified so the engine can tell users what to
+//! fix. No variant carries a client secret, a token or a secret value.
 
 /// Why a client could not be built or a call failed.
 #[derive(Debug, thiserror::Error)]
@@ -11,8 +12,80 @@ pub enum AzureError {
     InvalidCa(String),
     /// The HTTP client could not be built.
     #[error("HTTP client: {0}")]
-    Http(String),
-    /// An error from the Azure SDK.
+    HttpClient(String),
+    /// A credential field that is empty or malformed (the secret itself is never shown).
+    #[error("invalid credential: {0}")]
+    InvalidCredential(String),
+    /// A vault URL that is not an https origin, or not in this cloud's vault domain.
+    #[error("refused vault URL '{url}': {reason}")]
+    InvalidVaultUrl { url: String, reason: String },
+    /// A request (a paging link, a vault URL) that would take a token to a host it does not belong to.
+    #[error(
+        "refused to send a request to '{host}': only {expected} may receive this credential's tokens"
+    )]
+    ForeignHost { host: String, expected: String },
+
+    /// Entra ID AADSTS7000215.
+    #[error(
+        "the client secret is wrong (AADSTS7000215): use the secret's value, not its id, and check it belongs to this application"
+    )]
+    WrongClientSecret,
+    /// Entra ID AADSTS7000222.
+    #[error(
+        "the client secret has expired (AADSTS7000222): create a new secret for the application and update the credential"
+    )]
+    ClientSecretExpired,
+    /// Entra ID AADSTS700016.
+    #[error(
+        "no application with this client id exists in the tenant (AADSTS700016): check the client id and the tenant id"
+    )]
+    UnknownApplication,
+    /// Entra ID AADSTS90002.
+    #[error("the tenant was not found (AADSTS90002): check the tenant id and the cloud")]
+    UnknownTenant,
+    /// ARM 403 `AuthorizationFailed`.
+    #[error(
+        "the application has no access to the subscription (AuthorizationFailed): grant it the Reader role on the subscription"
+    )]
+    NoSubscriptionAccess,
+    /// ARM 404 `SubscriptionNotFound`.
+    #[error(
+        "the subscription was not found (SubscriptionNotFound): check the subscription id and that it belongs to the tenant"
+    )]
+    SubscriptionNotFound,
+    /// Key Vault 403.
+    #[error(
+        "access to vault '{vault}' was denied: grant the application a Key Vault role (RBAC) or an access policy"
+    )]
+    VaultAccessDenied { vault: String },
+    /// 404 from Key Vault or ARM for the named object.
+    #[error("not found: {message}")]
+    NotFound { message: String },
+    /// 429 that persisted through every retry.
+    #[error(
+        "Azure kept throttling the requests (HTTP 429) after every retry: try again later or lower the request budget"
+    )]
+    Throttled,
+    /// Connection refused, DNS failure, TLS failure or timeout.
+    #[error("cannot reach {host}: {reason}")]
+    Unreachable { host: String, reason: String },
+    /// Any other HTTP error status from Azure.
+    #[error("HTTP {status}{}: {message}", code.as_deref().map(|c| format!(" {c}")).unwrap_or_default())]
+    Http {
+        status: u16,
+        code: Option<String>,
+        message: String,
+    },
+    /// A response that does not have the expected shape.
+    #[error("unexpected response from Azure: {0}")]
+    InvalidResponse(String),
+    /// Any other Azure SDK error (the error and its causes, as text).
     #[error("Azure SDK: {0}")]
-    Sdk(#[from] azure_core::Error),
+    Sdk(String),
+}
+
+impl From<azure_core::Error> for AzureError {
+    fn from(e: azure_core::Error) -> Self {
+        crate::classify::classify(&e)
+    }
 }

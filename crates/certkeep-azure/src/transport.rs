@@ -47,11 +47,74 @@ pub fn http_client(cloud: &Cloud) -> Result<reqwest::Client, AzureError> {
         }
         builder = builder.tls_certs_merge(certs);
     }
-    builder.build().map_err(|e| AzureError::Http(e.to_string()))
+    builder
+        .build()
+        .map_err(|e| AzureError::HttpClient(e.to_string()))
 }
 
-/// Azure SDK client options using that HTTP client and the cloud's authority.
+/// How the SDK retries 408, 429 and 5xx answers and transport failures (exponential backoff,
+/// honouring `Retry-After` on 429/503). The bounds make a 429 storm end in an error, not a hang.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetrySettings {
+    /// First backoff; doubled at every retry.
+    pub initial_delay: Duration,
+    /// Longest backoff between two attempts.
+    pub max_delay: Duration,
+    pub max_retries: u32,
+    /// No retry starts once this much time has passed since the first answer.
+    pub max_total_elapsed: Duration,
+}
+
+impl Default for RetrySettings {
+    fn default() -> Self {
+        Self {
+            initial_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(30),
+            max_retries: 8,
+            max_total_elapsed: Duration::from_secs(120),
+        }
+    }
+}
+
+impl RetrySettings {
+    /// For a person waiting on an answer (checking a credential): two quick retries, 10 s at most.
+    pub fn interactive() -> Self {
+        Self {
+            initial_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(2),
+            max_retries: 2,
+            max_total_elapsed: Duration::from_secs(10),
+        }
+    }
+
+    /// The SDK's retry options for these settings.
+    pub fn to_options(&self) -> azure_core::http::RetryOptions {
+        let d = |d: Duration| {
+            azure_core::time::Duration::milliseconds(
+                i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+            )
+        };
+        azure_core::http::RetryOptions::exponential(azure_core::http::ExponentialRetryOptions {
+            initial_delay: d(self.initial_delay),
+            max_retries: self.max_retries,
+            max_total_elapsed: d(self.max_total_elapsed),
+            max_delay: d(self.max_delay),
+        })
+    }
+}
+
+/// Azure SDK client options using that HTTP client, the cloud's authority and the default
+/// retry settings.
 pub fn client_options(cloud: &Cloud, http: reqwest::Client) -> azure_core::http::ClientOptions {
+    client_options_with(cloud, http, &RetrySettings::default())
+}
+
+/// Azure SDK client options using that HTTP client, the cloud's authority and these retry settings.
+pub fn client_options_with(
+    cloud: &Cloud,
+    http: reqwest::Client,
+    retry: &RetrySettings,
+) -> azure_core::http::ClientOptions {
     let mut custom = azure_core::cloud::CustomConfiguration::default();
     custom.authority_host = cloud.authority_host.clone();
     azure_core::http::ClientOptions {
@@ -59,6 +122,7 @@ pub fn client_options(cloud: &Cloud, http: reqwest::Client) -> azure_core::http:
         cloud: Some(Arc::new(azure_core::cloud::CloudConfiguration::Custom(
             custom,
         ))),
+        retry: retry.to_options(),
         ..Default::default()
     }
 }

@@ -1,0 +1,289 @@
+//! One vault's reads: certificates, their versions and bundles, issuers, secrets and their values,
+//! through ONE certificate client and ONE secret client (challenge verification left on) whose
+//! pipelines pass the vault's [`RequestGate`].
+
+use std::sync::Arc;
+
+use azure_core::http::pager::PageIterator;
+use azure_core::http::policies::Policy;
+use azure_core::http::{ClientOptions, Response};
+use azure_security_keyvault_certificates::models::{
+    CertificateClientGetCertificateOptions, CertificateClientListCertificatePropertiesOptions,
+    CertificateClientListCertificatePropertiesVersionsOptions,
+    CertificateClientListIssuerPropertiesOptions,
+};
+use azure_security_keyvault_certificates::{CertificateClient, CertificateClientOptions};
+use azure_security_keyvault_secrets::models::{
+    SecretClientGetSecretOptions, SecretClientListSecretPropertiesOptions,
+    SecretClientListSecretPropertiesVersionsOptions,
+};
+use azure_security_keyvault_secrets::{SecretClient, SecretClientOptions};
+use futures::TryStreamExt;
+use tokio::sync::Semaphore;
+
+use crate::budget::RequestBudget;
+use crate::classify::classify_vault;
+use crate::first_call::FirstCall;
+use crate::gate::RequestGate;
+use crate::vault_models::{self as m, CertBundle, CertListItem, CertVersionItem, IssuerItem};
+use crate::vault_models::{SecretItem, SecretValue, SecretVersionItem};
+use crate::vault_url::VaultUrl;
+use crate::{AzureError, AzureSession};
+
+/// Key Vault's largest page.
+const MAX_RESULTS: i32 = 25;
+/// Empty pages in a row (each with a nextLink) tolerated before giving up.
+const MAX_EMPTY_PAGES_IN_A_ROW: usize = 100;
+
+/// Clients for one vault. Build through [`crate::VaultPool`] to share budgets and clients.
+pub struct VaultClient {
+    url: VaultUrl,
+    certificates: CertificateClient,
+    secrets: SecretClient,
+    certificates_first: FirstCall,
+    secrets_first: FirstCall,
+}
+
+impl std::fmt::Debug for VaultClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VaultClient")
+            .field("vault", &self.url.origin())
+            .finish_non_exhaustive()
+    }
+}
+
+impl VaultClient {
+    /// Checks the URL against the session's cloud (no request is made for a foreign host), then
+    /// builds both SDK clients with a gate holding `budget` and the shared in-flight cap.
+    pub fn new(
+        session: &AzureSession,
+        vault_url: &str,
+        budget: RequestBudget,
+        in_flight: Arc<Semaphore>,
+    ) -> Result<Self, AzureError> {
+        let url = VaultUrl::parse(session.cloud(), vault_url)?;
+        let gate: Arc<dyn Policy> = Arc::new(
+            RequestGate::new(url.url())
+                .with_budget(budget)
+                .with_in_flight_cap(in_flight),
+        );
+        let mut options: ClientOptions = session.client_options().clone();
+        options.per_try_policies.push(gate);
+        let endpoint = url.origin();
+        let certificates = CertificateClient::new(
+            &endpoint,
+            session.credential(),
+            Some(CertificateClientOptions {
+                client_options: options.clone(),
+                verify_challenge_resource: Some(true),
+                ..Default::default()
+            }),
+        )?;
+        let secrets = SecretClient::new(
+            &endpoint,
+            session.credential(),
+            Some(SecretClientOptions {
+                client_options: options,
+                verify_challenge_resource: Some(true),
+                ..Default::default()
+            }),
+        )?;
+        Ok(Self {
+            url,
+            certificates,
+            secrets,
+            certificates_first: FirstCall::default(),
+            secrets_first: FirstCall::default(),
+        })
+    }
+
+    /// The vault's name.
+    pub fn name(&self) -> &str {
+        self.url.name()
+    }
+
+    /// `https://host[:port]`.
+    pub fn origin(&self) -> String {
+        self.url.origin()
+    }
+
+    fn fail(&self, e: azure_core::Error) -> AzureError {
+        classify_vault(&e, self.url.name())
+    }
+
+    /// Every certificate (all pages, 25 per page).
+    pub async fn list_certificates(&self) -> Result<Vec<CertListItem>, AzureError> {
+        let pager = self
+            .certificates
+            .list_certificate_properties(Some(CertificateClientListCertificatePropertiesOptions {
+                maxresults: Some(MAX_RESULTS),
+                ..Default::default()
+            }))
+            .map_err(|e| self.fail(e))?;
+        let items = self
+            .certificates_first
+            .run(self.all_pages(pager.into_pages(), |p| p.value))
+            .await?;
+        convert(items, m::cert_list_item, "certificate")
+    }
+
+    /// Every version of one certificate.
+    pub async fn list_certificate_versions(
+        &self,
+        name: &str,
+    ) -> Result<Vec<CertVersionItem>, AzureError> {
+        let pager = self
+            .certificates
+            .list_certificate_properties_versions(
+                name,
+                Some(CertificateClientListCertificatePropertiesVersionsOptions {
+                    maxresults: Some(MAX_RESULTS),
+                    ..Default::default()
+                }),
+            )
+            .map_err(|e| self.fail(e))?;
+        let items = self
+            .certificates_first
+            .run(self.all_pages(pager.into_pages(), |p| p.value))
+            .await?;
+        convert(items, m::cert_version_item, "certificate version")
+    }
+
+    /// One version (`None`: the current one). 404 → [`AzureError::NotFound`].
+    pub async fn get_certificate(
+        &self,
+        name: &str,
+        version: Option<&str>,
+    ) -> Result<CertBundle, AzureError> {
+        let options = CertificateClientGetCertificateOptions {
+            certificate_version: version.map(str::to_string),
+            ..Default::default()
+        };
+        let cert = self
+            .certificates_first
+            .run(self.certificates.get_certificate(name, Some(options)))
+            .await
+            .and_then(|r| r.into_model())
+            .map_err(|e| self.fail(e))?;
+        m::cert_bundle(cert).ok_or_else(|| {
+            AzureError::InvalidResponse(format!("certificate '{name}' came without id or DER"))
+        })
+    }
+
+    /// The vault's certificate issuers.
+    pub async fn list_issuers(&self) -> Result<Vec<IssuerItem>, AzureError> {
+        let pager = self
+            .certificates
+            .list_issuer_properties(Some(CertificateClientListIssuerPropertiesOptions {
+                maxresults: Some(MAX_RESULTS),
+                ..Default::default()
+            }))
+            .map_err(|e| self.fail(e))?;
+        let items = self
+            .certificates_first
+            .run(self.all_pages(pager.into_pages(), |p| p.value))
+            .await?;
+        convert(items, m::issuer_item, "issuer")
+    }
+
+    /// Every secret, the ones backing certificates (`managed`) included; no values.
+    pub async fn list_secrets(&self) -> Result<Vec<SecretItem>, AzureError> {
+        let pager = self
+            .secrets
+            .list_secret_properties(Some(SecretClientListSecretPropertiesOptions {
+                maxresults: Some(MAX_RESULTS),
+                ..Default::default()
+            }))
+            .map_err(|e| self.fail(e))?;
+        let items = self
+            .secrets_first
+            .run(self.all_pages(pager.into_pages(), |p| p.value))
+            .await?;
+        convert(items, m::secret_item, "secret")
+    }
+
+    /// Every version of one secret; no values.
+    pub async fn list_secret_versions(
+        &self,
+        name: &str,
+    ) -> Result<Vec<SecretVersionItem>, AzureError> {
+        let pager = self
+            .secrets
+            .list_secret_properties_versions(
+                name,
+                Some(SecretClientListSecretPropertiesVersionsOptions {
+                    maxresults: Some(MAX_RESULTS),
+                    ..Default::default()
+                }),
+            )
+            .map_err(|e| self.fail(e))?;
+        let items = self
+            .secrets_first
+            .run(self.all_pages(pager.into_pages(), |p| p.value))
+            .await?;
+        convert(items, m::secret_version_item, "secret version")
+    }
+
+    /// A secret's value (`None`: the current version). 404 → [`AzureError::NotFound`].
+    pub async fn get_secret(
+        &self,
+        name: &str,
+        version: Option<&str>,
+    ) -> Result<SecretValue, AzureError> {
+        let options = SecretClientGetSecretOptions {
+            secret_version: version.map(str::to_string),
+            ..Default::default()
+        };
+        let secret = self
+            .secrets_first
+            .run(self.secrets.get_secret(name, Some(options)))
+            .await
+            .and_then(|r| r.into_model())
+            .map_err(|e| self.fail(e))?;
+        m::secret_value(secret)
+            .ok_or_else(|| AzureError::InvalidResponse(format!("secret '{name}' came without id")))
+    }
+
+    /// Reads pages until the last, tolerating empty pages that still carry a nextLink.
+    async fn all_pages<P, T>(
+        &self,
+        mut pages: PageIterator<Response<P>>,
+        items: impl Fn(P) -> Vec<T>,
+    ) -> Result<Vec<T>, AzureError>
+    where
+        P: serde::de::DeserializeOwned + Send,
+    {
+        let mut out = Vec::new();
+        let mut empty_in_a_row = 0;
+        while let Some(page) = pages.try_next().await.map_err(|e| self.fail(e))? {
+            let page = items(page.into_model().map_err(|e| self.fail(e))?);
+            if page.is_empty() {
+                empty_in_a_row += 1;
+                if empty_in_a_row > MAX_EMPTY_PAGES_IN_A_ROW {
+                    return Err(AzureError::InvalidResponse(format!(
+                        "vault '{}' sent {empty_in_a_row} empty pages in a row",
+                        self.name()
+                    )));
+                }
+            } else {
+                empty_in_a_row = 0;
+            }
+            out.extend(page);
+        }
+        Ok(out)
+    }
+}
+
+/// Converts SDK items; an item without a usable id is a malformed answer.
+fn convert<S, T>(
+    items: Vec<S>,
+    f: impl Fn(S) -> Option<T>,
+    what: &str,
+) -> Result<Vec<T>, AzureError> {
+    items
+        .into_iter()
+        .map(|i| {
+            f(i).ok_or_else(|| AzureError::InvalidResponse(format!("a {what} without a usable id")))
+        })
+        .collect()
+}

@@ -1,0 +1,66 @@
+//! The errors of `certkeep-engine`, each mapped to a stable exit code for scripts.
+
+use certkeep_azure::AzureError;
+use certkeep_store::StoreError;
+
+use crate::master_key::KeyError;
+
+/// Why a use case did not complete. Messages never contain secrets.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// An input field is wrong; nothing was written.
+    #[error("{field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
+    /// A named thing does not exist in Certkeep.
+    #[error("{what} not found")]
+    NotFound { what: String },
+    /// A name is taken.
+    #[error("{what} already exists")]
+    Conflict { what: String },
+    /// Azure refused or failed (classified, see `AzureError`).
+    #[error(transparent)]
+    Azure(#[from] AzureError),
+    /// The database failed.
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    /// The master key could not be used.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// Some vaults failed while others succeeded.
+    #[error("{failed} of {total} vaults failed: {first}")]
+    Partial {
+        failed: usize,
+        total: usize,
+        first: String,
+    },
+}
+
+impl EngineError {
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Self::Invalid {
+            field,
+            reason: reason.into(),
+        }
+    }
+
+    /// Exit codes: 2 invalid input, 3 Azure refused the credential or access, 4 not found,
+    /// 5 conflict, 6 partial failure, 1 anything else.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Invalid { .. } => 2,
+            Self::Azure(
+                AzureError::WrongClientSecret
+                | AzureError::ClientSecretExpired
+                | AzureError::UnknownApplication
+                | AzureError::UnknownTenant
+                | AzureError::NoSubscriptionAccess
+                | AzureError::SubscriptionNotFound
+                | AzureError::VaultAccessDenied { .. },
+            ) => 3,
+            Self::NotFound { .. } => 4,
+            Self::Conflict { .. } => 5,
+            Self::Partial { .. } => 6,
+            _ => 1,
+        }
+    }
+}

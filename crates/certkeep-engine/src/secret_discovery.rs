@@ -1,0 +1,261 @@
+//! TLS-secret discovery: secrets whose content type is PFX or PEM ("TLS secrets only", or
+//! "all, including certificate-backed"), one record per version; optionally the certificate
+//! inside the current version becomes a certificate record tagged with its source secret.
+
+use std::collections::HashSet;
+
+use certkeep_azure::secrecy::ExposeSecret as _;
+use certkeep_azure::{AzureError, SecretItem};
+use certkeep_store::{
+    CertificateFilter, CertificateSource, Credential, Show, SyncOutcome, TlsSecretFilter, Vault,
+};
+use futures::StreamExt as _;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::discovery::Scope;
+use crate::{Engine, EngineError, Progress, records};
+
+/// Which secrets count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretKind {
+    /// TLS secrets that are not backing a Key Vault certificate.
+    TlsOnly,
+    /// Every TLS secret, certificate-backed ones included.
+    All,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SecretReport {
+    pub credential: String,
+    pub vault: String,
+    pub secrets: usize,
+    pub versions_added: usize,
+    pub versions_updated: usize,
+    pub versions_unchanged: usize,
+    pub certificates_added: usize,
+    pub marked_missing: usize,
+    pub skipped: Vec<String>,
+    pub error: Option<String>,
+}
+
+impl Engine {
+    pub async fn discover_secrets(
+        &self,
+        scope: &Scope,
+        kind: SecretKind,
+        add_certificates: bool,
+        progress: &dyn Progress,
+    ) -> Result<Vec<SecretReport>, EngineError> {
+        let vaults = self.vaults_in_scope(scope).await?;
+        progress.phase("vaults", vaults.len() as u64);
+        let reports = futures::stream::iter(vaults)
+            .map(|(c, v)| async move {
+                let r = self
+                    .discover_vault_secrets(&c, &v, kind, add_certificates)
+                    .await;
+                progress.advance(1);
+                r
+            })
+            .buffer_unordered(self.config.vault_concurrency.max(1))
+            .collect()
+            .await;
+        Ok(reports)
+    }
+
+    async fn discover_vault_secrets(
+        &self,
+        c: &Credential,
+        v: &Vault,
+        kind: SecretKind,
+        add_certificates: bool,
+    ) -> SecretReport {
+        let target = format!("{}/{}", c.name, v.record.name);
+        let mut report = SecretReport {
+            credential: c.name.clone(),
+            vault: v.record.name.clone(),
+            ..Default::default()
+        };
+        let run = match self
+            .store
+            .start_sync_run("discover_secrets", Some(&c.id), Some(v.id), Self::now())
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                report.error = Some(e.to_string());
+                return report;
+            }
+        };
+        let result = self
+            .secrets_in_vault(c, v, kind, add_certificates, &mut report)
+            .await;
+        let (outcome, error) = match &result {
+            Ok(()) => (SyncOutcome::Succeeded, None),
+            Err(e) => (SyncOutcome::Failed, Some(e.to_string())),
+        };
+        let counts = serde_json::to_value(&report).unwrap_or_default();
+        let audit = self.audit("secret.discover", &target, outcome.as_str(), json!({"include_certificate_backed": kind == SecretKind::All, "add_certificates": add_certificates}));
+        if let Err(e) = self
+            .store
+            .finish_sync_run(run, outcome, counts, error.as_deref(), Self::now(), audit)
+            .await
+        {
+            tracing::warn!("recording the end of a discovery failed: {e}");
+        }
+        report.error = error;
+        report
+    }
+
+    async fn secrets_in_vault(
+        &self,
+        c: &Credential,
+        v: &Vault,
+        kind: SecretKind,
+        add_certificates: bool,
+        report: &mut SecretReport,
+    ) -> Result<(), EngineError> {
+        let client = self.pool_for(c)?.vault(&v.record.vault_uri)?;
+        let listed: Vec<SecretItem> = client
+            .list_secrets()
+            .await?
+            .into_iter()
+            .filter(|s| records::is_wanted_secret(s, kind == SecretKind::All))
+            .collect();
+        report.secrets = listed.len();
+        let names: HashSet<String> = listed.iter().map(|s| s.name.to_ascii_lowercase()).collect();
+        for item in &listed {
+            let versions = client.list_secret_versions(&item.name).await?;
+            let current = versions
+                .iter()
+                .max_by_key(|s| (s.created.unwrap_or_default(), s.version.clone()))
+                .map(|s| s.version.clone());
+            let recs: Vec<_> = versions
+                .iter()
+                .filter(|s| {
+                    s.content_type
+                        .as_deref()
+                        .is_some_and(certkeep_core::keyvault::is_tls_content_type)
+                })
+                .map(|s| {
+                    records::tls_secret_record(&item.name, s, Some(&s.version) == current.as_ref())
+                })
+                .collect();
+            let counts = self
+                .store
+                .upsert_tls_secret_versions(v.id, &recs, Self::now())
+                .await?;
+            report.versions_added += counts.added;
+            report.versions_updated += counts.updated;
+            report.versions_unchanged += counts.unchanged;
+            if add_certificates && let Some(ver) = &current {
+                match self
+                    .certificate_from_secret(&client, v, &item.name, ver)
+                    .await
+                {
+                    Ok(added) => report.certificates_added += added,
+                    Err(EngineError::Azure(
+                        e @ (AzureError::VaultAccessDenied { .. } | AzureError::Http { .. }),
+                    )) => {
+                        report.skipped.push(format!("{}: {e}", item.name));
+                    }
+                    Err(EngineError::Invalid { reason, .. }) => {
+                        report.skipped.push(format!("{}: {reason}", item.name))
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        // Stored secrets that are no longer listed are kept, marked missing.
+        let stored = self
+            .store
+            .list_tls_secrets(&TlsSecretFilter {
+                show: Show::Current,
+                vault: Some(v.id),
+                ..Default::default()
+            })
+            .await?;
+        let gone: Vec<String> = stored
+            .iter()
+            .map(|s| s.record.name.clone())
+            .filter(|n| !names.contains(&n.to_ascii_lowercase()))
+            .collect();
+        let wanted_gone: Vec<String> = gone
+            .into_iter()
+            .filter(|n| {
+                kind == SecretKind::All
+                    || stored
+                        .iter()
+                        .any(|s| s.record.name == *n && !s.record.is_managed)
+            })
+            .collect();
+        report.marked_missing = self
+            .store
+            .mark_tls_secrets_missing(v.id, &wanted_gone)
+            .await?;
+        Ok(())
+    }
+
+    /// Reads the secret's value, stores the certificate inside, and links the two.
+    async fn certificate_from_secret(
+        &self,
+        client: &certkeep_azure::VaultClient,
+        v: &Vault,
+        name: &str,
+        version: &str,
+    ) -> Result<usize, EngineError> {
+        let secret = client.get_secret(name, Some(version)).await?;
+        let content_type = secret.content_type.clone().unwrap_or_default();
+        let der = records::leaf_in_secret(secret.value.expose_secret(), &content_type)?;
+        let origin = records::Origin {
+            name,
+            version,
+            is_current: true,
+            source: CertificateSource::TlsSecret,
+            secret: Some((name, version)),
+            kv_id: format!("{}secrets/{name}/{version}", v.record.vault_uri),
+            is_enabled: secret.enabled,
+            kv_created: secret.created.unwrap_or_default(),
+            kv_updated: secret.updated.unwrap_or_default(),
+            nbf: secret.nbf,
+            exp: secret.exp,
+            tags: secret.tags.clone(),
+            policy_issuer: None,
+            content_type: Some(content_type),
+        };
+        let rec = records::certificate_record(origin, &der)?;
+        let counts = self
+            .store
+            .upsert_certificate_versions(v.id, &[rec], Self::now())
+            .await?;
+        let cert = self
+            .store
+            .list_certificates(&CertificateFilter {
+                show: Show::All,
+                vault: Some(v.id),
+                source: Some(CertificateSource::TlsSecret),
+                search: Some(name.to_string()),
+                ..Default::default()
+            })
+            .await?
+            .into_iter()
+            .find(|c| c.record.name == name && c.record.version == version);
+        let secret_row = self
+            .store
+            .list_tls_secrets(&TlsSecretFilter {
+                show: Show::All,
+                vault: Some(v.id),
+                search: Some(name.to_string()),
+                ..Default::default()
+            })
+            .await?
+            .into_iter()
+            .find(|s| s.record.name == name && s.record.version == version);
+        if let (Some(cert), Some(secret_row)) = (cert, secret_row) {
+            self.store
+                .link_tls_secret_certificate(secret_row.id, cert.id)
+                .await?;
+        }
+        Ok(counts.added)
+    }
+}

@@ -1,0 +1,39 @@
+//! Certkeep's persistent store: credentials, the vault inventory (vaults, issuers, certificate
+//! and TLS secret versions), sync runs and a hash-chained audit log, in SQLite or PostgreSQL
+//! through one sea-orm code path.
+//!
+//! Every mutation that changes what a person would call the inventory runs in one transaction
+//! together with the audit event the caller passes, so a failed mutation writes no event. The
+//! store never sees secrets in plaintext: credentials carry ciphertext and a key id.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+mod clock;
+mod connect;
+mod entities;
+mod error;
+mod ids;
+mod json;
+mod migrate;
+pub mod model;
+mod store;
+mod tx;
+
+pub use clock::{Clock, SystemClock};
+pub use connect::Backend;
+pub use error::StoreError;
+pub use ids::{
+    AuditEventId, CertificateId, CredentialId, IssuerId, SyncRunId, TlsSecretId, VaultId,
+};
+pub use model::audit::{AuditEvent, NewAuditEvent};
+pub use model::certificate::{
+    Certificate, CertificateFilter, CertificateRecord, CertificateSource, Sans,
+};
+pub use model::credential::{Credential, DeletedCounts, NewCredential};
+pub use model::sync_run::{SyncOutcome, SyncRun};
+pub use model::tls_secret::{TlsSecret, TlsSecretFilter, TlsSecretRecord};
+pub use model::vault::{Issuer, IssuerRecord, Vault, VaultRecord};
+pub use model::{Show, SyncCounts, Tags, UpsertCounts, VaultSyncCounts};
+pub use store::Store;

@@ -1,0 +1,143 @@
+//! Listing and counting certificate versions with a [`CertificateFilter`].
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SimpleExpr};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+
+use super::Store;
+use super::certificates::to_certificate;
+use crate::entities::{certificate, vault};
+use crate::model::Show;
+use crate::model::certificate::{Certificate, CertificateFilter};
+use crate::{CertificateId, CredentialId, StoreError};
+
+/// `%text%` for a case-insensitive LIKE against a lowercased column, with `%`, `_` and `\`
+/// escaped (the escape character is `\`). `None` for blank text.
+pub(super) fn contains_pattern(text: &str) -> Option<String> {
+    let text = text.trim().to_lowercase();
+    if text.is_empty() {
+        return None;
+    }
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    Some(pattern)
+}
+
+/// `LOWER(column) LIKE pattern ESCAPE '\'`.
+pub(super) fn lower_like(column: impl sea_orm::IdenStatic, pattern: &str) -> SimpleExpr {
+    Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(pattern).escape('\\'))
+}
+
+/// The ids of a credential's vaults, as a subquery.
+pub(super) fn vaults_of(credential: &CredentialId) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(vault::Column::Id)
+        .from(vault::Entity)
+        .and_where(vault::Column::CredentialId.eq(credential.as_str()))
+        .to_owned()
+}
+
+fn condition(filter: &CertificateFilter) -> Condition {
+    use certificate::Column as C;
+    let mut all = Condition::all();
+    match filter.show {
+        Show::Current => all = all.add(C::IsCurrent.eq(true)),
+        Show::Previous => all = all.add(C::IsCurrent.eq(false)),
+        Show::All => {}
+    }
+    if !filter.include_missing {
+        all = all.add(C::IsMissing.eq(false));
+    }
+    if let Some(vault) = filter.vault {
+        all = all.add(C::VaultId.eq(vault.0));
+    }
+    if let Some(credential) = &filter.credential {
+        all = all.add(C::VaultId.in_subquery(vaults_of(credential)));
+    }
+    if let Some(before) = filter.expiring_before {
+        all = all.add(C::NotAfter.lt(before));
+    }
+    if let Some(source) = filter.source {
+        all = all.add(C::Source.eq(source.as_str()));
+    }
+    if let Some(pattern) = filter.search.as_deref().and_then(contains_pattern) {
+        let mut any = Condition::any()
+            .add(lower_like(C::Name, &pattern))
+            .add(lower_like(C::Subject, &pattern))
+            .add(lower_like(C::Sans, &pattern))
+            .add(lower_like(C::X5t, &pattern));
+        let hex: String = filter
+            .search
+            .as_deref()
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| *c != ':' && !c.is_whitespace())
+            .collect();
+        if let Some(hex_pattern) = contains_pattern(&hex) {
+            any = any
+                .add(lower_like(C::Sha1Hex, &hex_pattern))
+                .add(lower_like(C::Sha256Hex, &hex_pattern));
+        }
+        all = all.add(any);
+    }
+    all
+}
+
+impl Store {
+    /// Certificate versions matching `filter`, soonest notAfter first, then by name.
+    pub async fn list_certificates(
+        &self,
+        filter: &CertificateFilter,
+    ) -> Result<Vec<Certificate>, StoreError> {
+        certificate::Entity::find()
+            .filter(condition(filter))
+            .order_by_asc(certificate::Column::NotAfter)
+            .order_by_asc(certificate::Column::Name)
+            .order_by_asc(certificate::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(to_certificate)
+            .collect()
+    }
+
+    /// How many certificate versions match `filter`.
+    pub async fn count_certificates(&self, filter: &CertificateFilter) -> Result<u64, StoreError> {
+        Ok(certificate::Entity::find()
+            .filter(condition(filter))
+            .count(&self.db)
+            .await?)
+    }
+
+    /// The certificate version with this id.
+    pub async fn find_certificate(
+        &self,
+        id: CertificateId,
+    ) -> Result<Option<Certificate>, StoreError> {
+        certificate::Entity::find_by_id(id.0)
+            .one(&self.db)
+            .await?
+            .map(to_certificate)
+            .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains_pattern;
+
+    #[test]
+    fn like_patterns_are_escaped_and_lowercased() {
+        assert_eq!(contains_pattern("  ").as_deref(), None);
+        assert_eq!(contains_pattern("WWW.Ex").as_deref(), Some("%www.ex%"));
+        assert_eq!(
+            contains_pattern("50%_a\\b").as_deref(),
+            Some("%50\\%\\_a\\\\b%")
+        );
+    }
+}

@@ -1,0 +1,118 @@
+//! The [`Store`]: one code path over sea-orm for SQLite and PostgreSQL. Each file here holds the
+//! methods for one kind of row.
+mod audit;
+mod certificate_query;
+mod certificates;
+mod credentials;
+mod issuers;
+mod sync_runs;
+mod tls_secrets;
+mod vaults;
+
+use std::fmt;
+use std::sync::Arc;
+
+use sea_orm::{DatabaseConnection, DatabaseTransaction, EntityTrait, QueryOrder};
+
+use crate::clock::{Clock, SystemClock};
+use crate::entities::schema_migration;
+use crate::tx::{Lock, begin_write};
+use crate::{Backend, StoreError, connect, migrate};
+
+/// Most values bound in one `IN (...)` list or one multi-row insert.
+pub(crate) const CHUNK: usize = 500;
+
+/// The persistent inventory store. Cheap to clone (the pool is shared).
+#[derive(Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+    backend: Backend,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens the database at `url` and applies pending migrations.
+    ///
+    /// `sqlite://PATH` (the file and its directory are created if missing; WAL journal,
+    /// `synchronous=FULL`, foreign keys on, on every connection), `sqlite::memory:` (a pool of
+    /// exactly one connection), or `postgres://…` / `postgresql://…`. Any other scheme is
+    /// [`StoreError::UnsupportedUrl`].
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        Self::connect_with_clock(url, Arc::new(SystemClock)).await
+    }
+
+    /// [`Store::connect`] with the clock used where a method takes no `now`.
+    pub async fn connect_with_clock(url: &str, clock: Arc<dyn Clock>) -> Result<Store, StoreError> {
+        let (db, backend) = connect::open(url).await?;
+        migrate::run(&db, backend, clock.now()).await?;
+        Ok(Store { db, backend, clock })
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The migrations recorded in `schema_migrations`: version and name, in order.
+    pub async fn applied_migrations(&self) -> Result<Vec<(i64, String)>, StoreError> {
+        Ok(schema_migration::Entity::find()
+            .order_by_asc(schema_migration::Column::Version)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|m| (m.version, m.name))
+            .collect())
+    }
+
+    /// The DDL every migration runs on this backend, as SQL text.
+    pub fn migration_ddl(backend: Backend) -> Vec<String> {
+        migrate::ddl(backend)
+    }
+
+    /// Closes the pool, waiting for connections to be returned.
+    pub async fn close(self) -> Result<(), StoreError> {
+        Ok(self.db.close().await?)
+    }
+
+    /// A write transaction that does not touch the audit chain.
+    async fn begin_write(&self) -> Result<DatabaseTransaction, StoreError> {
+        Ok(begin_write(&self.db, self.backend, None).await?)
+    }
+
+    /// A write transaction that appends to the audit chain.
+    async fn begin_audited(&self) -> Result<DatabaseTransaction, StoreError> {
+        Ok(begin_write(&self.db, self.backend, Some(Lock::Audit)).await?)
+    }
+}
+
+/// A count from the database as `usize`.
+pub(crate) fn count(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+/// `detail` with `key` set to `value` when it is an object (or null, which becomes one).
+pub(crate) fn with_member(
+    detail: serde_json::Value,
+    key: &str,
+    value: serde_json::Value,
+) -> serde_json::Value {
+    match detail {
+        serde_json::Value::Object(mut map) => {
+            map.insert(key.to_string(), value);
+            serde_json::Value::Object(map)
+        }
+        serde_json::Value::Null => serde_json::json!({ key: value }),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests;

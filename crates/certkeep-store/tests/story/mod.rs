@@ -1,0 +1,72 @@
+//! The story, told in steps that build on each other. Each step file covers one part of the API.
+pub(crate) mod fixtures;
+
+mod audit_chain;
+mod certificates;
+mod credentials;
+mod deletion;
+mod migrations;
+mod tls_secrets;
+mod vaults;
+
+use std::sync::Arc;
+
+use certkeep_store::{CredentialId, Store, VaultId};
+
+use fixtures::TestClock;
+
+/// Unix seconds the story starts at (2025-01-01T00:00:00Z).
+pub(crate) const T0: i64 = 1_735_689_600;
+pub(crate) const DAY: i64 = 86_400;
+
+/// What the steps share.
+pub(crate) struct Ctx {
+    pub(crate) url: String,
+    pub(crate) store: Store,
+    pub(crate) clock: Arc<TestClock>,
+    /// Set by the credentials step.
+    pub(crate) prod: Option<CredentialId>,
+    /// Set by the vaults step: the vault the certificates go into, and a second one.
+    pub(crate) vault_a: Option<VaultId>,
+    pub(crate) vault_b: Option<VaultId>,
+}
+
+impl Ctx {
+    pub(crate) fn prod(&self) -> &CredentialId {
+        self.prod.as_ref().expect("credentials step ran")
+    }
+    pub(crate) fn vault_a(&self) -> VaultId {
+        self.vault_a.expect("vaults step ran")
+    }
+    pub(crate) fn vault_b(&self) -> VaultId {
+        self.vault_b.expect("vaults step ran")
+    }
+    pub(crate) async fn audit_count(&self) -> usize {
+        self.store
+            .list_audit_events(1_000_000)
+            .await
+            .expect("list audit events")
+            .len()
+    }
+}
+
+/// The whole story against one database URL (an empty database).
+pub(crate) async fn run(url: String) {
+    let clock = Arc::new(TestClock::new(T0));
+    let store = migrations::connect_twice(&url, clock.clone()).await;
+    let mut ctx = Ctx {
+        url,
+        store,
+        clock,
+        prod: None,
+        vault_a: None,
+        vault_b: None,
+    };
+    credentials::story(&mut ctx).await;
+    vaults::story(&mut ctx).await;
+    certificates::story(&ctx).await;
+    tls_secrets::story(&ctx).await;
+    deletion::story(&ctx).await;
+    audit_chain::story(&ctx).await;
+    ctx.store.close().await.expect("close");
+}
