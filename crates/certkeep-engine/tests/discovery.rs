@@ -1,0 +1,611 @@
+//! The engine against the emulator, on SQLite and (when `CERTKEEP_TEST_DATABASE_URL` is set) on
+//! PostgreSQL: discovery equals the emulator's ground truth, re-running adds nothing, faults do
+//! not change the result, vanished certificates are marked missing, secrets are discovered.
+
+use std::collections::BTreeSet;
+
+use certkeep_azure::secrecy::SecretString;
+use certkeep_azure::{BudgetConfig, Cloud, PoolConfig};
+use certkeep_emulator::demo::{
+    DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SUBSCRIPTIONS, DEMO_TENANT, NO_ACCESS_CLIENT_ID,
+    NO_ACCESS_CLIENT_SECRET,
+};
+use certkeep_emulator::{Config, Emulator};
+use certkeep_engine::credentials::AddCredential;
+use certkeep_engine::discovery::Scope;
+use certkeep_engine::master_key::MasterKey;
+use certkeep_engine::secret_discovery::SecretKind;
+use certkeep_engine::{Engine, EngineConfig, EngineError, NoProgress};
+use certkeep_store::{CertificateFilter, CertificateSource, Show, Store, TlsSecretFilter};
+use serde_json::{Value, json};
+
+struct Fixture {
+    emu: Emulator,
+    cloud: Cloud,
+    http: reqwest::Client,
+    dir: std::path::PathBuf,
+}
+
+impl Fixture {
+    async fn start() -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "ck-engine-{}-{}",
+            std::process::id(),
+            uuid::Uuid::new_v4()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let emu = Emulator::start(Config {
+            data_dir: dir.join("emulator"),
+            self_delay_secs: 0.0,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        emu.load_seed(&certkeep_emulator::demo::demo_seed())
+            .unwrap();
+        let e = emu.endpoints();
+        let cloud = Cloud::custom(
+            "emulator",
+            &e.authority(),
+            &e.arm(),
+            "vault.localhost",
+            Some(emu.ca_pem().to_string()),
+        )
+        .unwrap();
+        let http = certkeep_azure::transport::http_client(&cloud).unwrap();
+        Self {
+            emu,
+            cloud,
+            http,
+            dir,
+        }
+    }
+
+    /// Stores to test: SQLite always, PostgreSQL when configured (a database of its own).
+    async fn stores(&self) -> Vec<(String, Store)> {
+        let mut out = vec![(
+            "sqlite".to_string(),
+            Store::connect(&format!(
+                "sqlite://{}",
+                self.dir
+                    .join(format!("{}.db", uuid::Uuid::new_v4()))
+                    .display()
+            ))
+            .await
+            .unwrap(),
+        )];
+        if let Ok(base) = std::env::var("CERTKEEP_TEST_DATABASE_URL") {
+            let db = format!("ck_engine_{}", uuid::Uuid::new_v4().simple());
+            let ok = std::process::Command::new("psql")
+                .args([base.as_str(), "-q", "-c", &format!("CREATE DATABASE {db}")])
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
+            assert!(ok, "could not create a PostgreSQL database for the test");
+            let url = match base.rsplit_once('/') {
+                Some((prefix, _)) => format!("{prefix}/{db}"),
+                None => panic!("CERTKEEP_TEST_DATABASE_URL has no database part"),
+            };
+            out.push(("postgres".to_string(), Store::connect(&url).await.unwrap()));
+        } else {
+            eprintln!("CERTKEEP_TEST_DATABASE_URL not set: engine tests ran against SQLite only");
+        }
+        out
+    }
+
+    fn engine(&self, store: Store) -> Engine {
+        let key =
+            MasterKey::load_or_create(&self.dir.join(format!("{}.key", uuid::Uuid::new_v4())))
+                .unwrap();
+        let mut config = EngineConfig::default();
+        config.clouds.insert("emulator".into(), self.cloud.clone());
+        config.pool = PoolConfig {
+            budget: BudgetConfig::per_window(2000, std::time::Duration::from_secs(10)),
+            max_in_flight: 16,
+        };
+        Engine::new(store, key, config)
+    }
+
+    async fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut req = self.http.request(
+            method,
+            format!("{}/_emulator/{path}", self.emu.endpoints().arm()),
+        );
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        assert!(resp.status().is_success(), "{path}: {}", resp.status());
+        resp.json().await.unwrap()
+    }
+
+    /// (vault, name, version, x5t, exp, enabled) of every certificate version in the production subscription.
+    async fn ground_truth(&self) -> BTreeSet<(String, String, String, String, i64, bool)> {
+        let state = self.admin(reqwest::Method::GET, "state", None).await;
+        let mut out = BTreeSet::new();
+        for v in state["vaults"].as_array().unwrap() {
+            if v["properties"]["subscription_id"] != DEMO_SUBSCRIPTIONS[0] {
+                continue;
+            }
+            let vault = v["properties"]["name"].as_str().unwrap().to_string();
+            for c in v["certificates"].as_array().unwrap() {
+                for ver in c["versions"].as_array().unwrap() {
+                    out.insert((
+                        vault.clone(),
+                        c["name"].as_str().unwrap().to_string(),
+                        ver["version"].as_str().unwrap().to_string(),
+                        ver["x5t"].as_str().unwrap().to_string(),
+                        ver["exp"].as_i64().unwrap(),
+                        ver["enabled"].as_bool().unwrap(),
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn add(name: &str, client: &str, secret: &str) -> AddCredential {
+    AddCredential {
+        name: name.into(),
+        cloud: "emulator".into(),
+        tenant_id: DEMO_TENANT.into(),
+        subscription_id: DEMO_SUBSCRIPTIONS[0].into(),
+        client_id: client.into(),
+        client_secret: SecretString::from(secret.to_string()),
+    }
+}
+
+async fn inventory(engine: &Engine) -> BTreeSet<(String, String, String, String, i64, bool)> {
+    let vaults = engine.store().list_vaults(None).await.unwrap();
+    let certs = engine
+        .store()
+        .list_certificates(&CertificateFilter {
+            show: Show::All,
+            source: Some(CertificateSource::KeyVault),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let rows: Vec<_> = certs
+        .iter()
+        .map(|c| {
+            let vault = vaults
+                .iter()
+                .find(|v| v.id == c.vault_id)
+                .unwrap()
+                .record
+                .name
+                .clone();
+            (
+                vault,
+                c.record.name.clone(),
+                c.record.version.clone(),
+                c.record.x5t.clone(),
+                c.record.not_after,
+                c.record.is_enabled,
+            )
+        })
+        .collect();
+    let set: BTreeSet<_> = rows.iter().cloned().collect();
+    assert_eq!(set.len(), rows.len(), "no duplicate rows");
+    set
+}
+
+#[tokio::test]
+async fn discovery_equals_the_emulators_ground_truth_on_every_backend() {
+    let fx = Fixture::start().await;
+    for (backend, store) in fx.stores().await {
+        let engine = fx.engine(store);
+        let added = engine
+            .add_credential(add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
+            .await
+            .unwrap();
+        assert_eq!(added.vaults.added, 3, "{backend}");
+        assert!(added.credential.secret_set);
+
+        let reports = engine
+            .discover_certificates(&Scope::default(), true, &NoProgress)
+            .await
+            .unwrap();
+        assert!(
+            reports.iter().all(|r| r.error.is_none()),
+            "{backend}: {reports:?}"
+        );
+        let truth = fx.ground_truth().await;
+        assert_eq!(
+            inventory(&engine).await,
+            truth,
+            "{backend}: every version, every field compared"
+        );
+
+        // Every parsed field agrees with the certificate itself, and exactly one version is current.
+        let all = engine
+            .store()
+            .list_certificates(&CertificateFilter {
+                show: Show::All,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        for c in &all {
+            let f = certkeep_core::x509::inspect(&c.record.der).unwrap();
+            assert_eq!(
+                (
+                    c.record.subject.as_str(),
+                    c.record.issuer_dn.as_str(),
+                    c.record.serial_hex.as_str()
+                ),
+                (f.subject.as_str(), f.issuer.as_str(), f.serial_hex.as_str())
+            );
+            assert_eq!(
+                (
+                    c.record.not_before,
+                    c.record.not_after,
+                    c.record.key_size as u32
+                ),
+                (f.not_before, f.not_after, f.key.size)
+            );
+            assert_eq!(c.record.sha256_hex, f.sha256_hex);
+            assert_eq!(c.record.sans.dns, f.sans.dns_names);
+            assert_eq!(c.record.x5t, certkeep_core::x509::x5t(&c.record.der));
+            assert!(c.record.policy_issuer.is_some());
+        }
+        let current = engine
+            .store()
+            .count_certificates(&CertificateFilter {
+                show: Show::Current,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            current, 36,
+            "{backend}: one current version per certificate"
+        );
+
+        // Re-running adds nothing and, being incremental, reads only the listings.
+        fx.admin(reqwest::Method::DELETE, "counters", None).await;
+        let again = engine
+            .discover_certificates(&Scope::default(), true, &NoProgress)
+            .await
+            .unwrap();
+        assert!(
+            again
+                .iter()
+                .all(|r| r.versions_added == 0 && r.unchanged_skipped == r.certificates),
+            "{backend}: {again:?}"
+        );
+        let counters = fx.admin(reqwest::Method::GET, "counters", None).await;
+        assert_eq!(
+            counters["by_route"]["kv.certificates.list"], 3,
+            "{backend}: {counters}"
+        );
+        assert!(
+            counters["by_route"].get("kv.certificates.get").is_none(),
+            "{backend}: {counters}"
+        );
+        assert_eq!(inventory(&engine).await, truth);
+    }
+}
+
+#[tokio::test]
+async fn faults_do_not_change_the_inventory_and_nothing_is_written_to_azure() {
+    let fx = Fixture::start().await;
+    let (_, clean_store) = fx.stores().await.remove(0);
+    let clean = fx.engine(clean_store);
+    clean
+        .add_credential(add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
+        .await
+        .unwrap();
+    clean
+        .discover_certificates(&Scope::default(), true, &NoProgress)
+        .await
+        .unwrap();
+    let expected = inventory(&clean).await;
+
+    fx.admin(reqwest::Method::PUT, "faults", Some(json!({
+        "latency_ms": 2, "jitter_ms": 8, "drop_rate": 0.03, "empty_page_rate": 0.3,
+        "errors": [{"status": 503, "rate": 0.08}, {"status": 500, "rate": 0.04}, {"status": 429, "rate": 0.08}]
+    }))).await;
+    fx.admin(reqwest::Method::DELETE, "counters", None).await;
+    for (backend, store) in fx.stores().await {
+        let engine = fx.engine(store);
+        // The credential check itself may meet a fault: repeating the use case is safe.
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match engine
+                .add_credential(add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
+                .await
+            {
+                Ok(_) => break,
+                Err(e) if tries < 5 => eprintln!("{backend}: add_credential retried after: {e}"),
+                Err(e) => panic!("{backend}: {e}"),
+            }
+        }
+        // Discovery is repeated until every vault succeeded; runs converge.
+        for round in 0..6 {
+            let reports = engine
+                .discover_certificates(&Scope::default(), true, &NoProgress)
+                .await
+                .unwrap();
+            if reports.iter().all(|r| r.error.is_none()) {
+                break;
+            }
+            assert!(round < 5, "{backend}: still failing: {reports:?}");
+        }
+        assert_eq!(inventory(&engine).await, expected, "{backend}");
+    }
+    let counters = fx.admin(reqwest::Method::GET, "counters", None).await;
+    let writes: Vec<&String> = counters["by_route"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|r| {
+            [
+                "create", "import", "merge", "update", "delete", "set", "purge", "recover",
+            ]
+            .iter()
+            .any(|w| r.ends_with(w))
+        })
+        .collect();
+    assert!(
+        writes.is_empty(),
+        "no write or delete reached Azure: {writes:?}"
+    );
+    assert!(
+        counters["injected_errors"].as_u64().unwrap() + counters["dropped"].as_u64().unwrap() > 0,
+        "{counters}"
+    );
+}
+
+#[tokio::test]
+async fn a_vanished_certificate_is_marked_missing_not_deleted() {
+    let fx = Fixture::start().await;
+    let (_, store) = fx.stores().await.remove(0);
+    let engine = fx.engine(store);
+    engine
+        .add_credential(add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
+        .await
+        .unwrap();
+    engine
+        .discover_certificates(&Scope::default(), false, &NoProgress)
+        .await
+        .unwrap();
+    let token = { vault_token::get(&fx).await };
+    let url = format!(
+        "{}/certificates/www-prod?api-version=7.6",
+        fx.emu.endpoints().vault_url("kv-prod-web")
+    );
+    assert!(
+        fx.http
+            .delete(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
+    let reports = engine
+        .discover_certificates(
+            &Scope {
+                credential: Some("prod".into()),
+                vault: Some("kv-prod-web".into()),
+            },
+            false,
+            &NoProgress,
+        )
+        .await
+        .unwrap();
+    assert_eq!(reports[0].marked_missing, 1, "{reports:?}");
+    let (_, web) = engine.vault("prod", "kv-prod-web").await.unwrap();
+    let with_missing = engine
+        .store()
+        .list_certificates(&CertificateFilter {
+            vault: Some(web.id),
+            search: Some("www-prod".into()),
+            include_missing: true,
+            show: Show::All,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let seen: Vec<_> = with_missing
+        .iter()
+        .map(|c| {
+            (
+                c.record.name.clone(),
+                c.record.version.clone(),
+                c.is_missing,
+            )
+        })
+        .collect();
+    assert!(
+        !with_missing.is_empty() && with_missing.iter().all(|c| c.is_missing),
+        "kept, marked missing: {seen:?}"
+    );
+}
+
+mod vault_token {
+    use super::Fixture;
+
+    /// A vault token for the demo application, straight from the token endpoint.
+    pub(super) async fn get(fx: &Fixture) -> String {
+        let e = fx.emu.endpoints();
+        let body: serde_json::Value = fx
+            .http
+            .post(format!(
+                "{}/{}/oauth2/v2.0/token",
+                e.authority(),
+                certkeep_emulator::demo::DEMO_TENANT
+            ))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", certkeep_emulator::demo::DEMO_CLIENT_ID),
+                ("client_secret", certkeep_emulator::demo::DEMO_CLIENT_SECRET),
+                ("scope", &format!("{}/.default", e.vault_resource())),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["access_token"].as_str().unwrap().to_string()
+    }
+}
+
+#[tokio::test]
+async fn tls_secrets_are_discovered_and_their_certificates_added() {
+    let fx = Fixture::start().await;
+    let (_, store) = fx.stores().await.remove(0);
+    let engine = fx.engine(store);
+    engine
+        .add_credential(add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
+        .await
+        .unwrap();
+    let scope = Scope {
+        credential: Some("prod".into()),
+        vault: Some("kv-prod-web".into()),
+    };
+    let tls = engine
+        .discover_secrets(&scope, SecretKind::TlsOnly, false, &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(tls[0].secrets, 3, "{tls:?}");
+    let all = engine
+        .discover_secrets(&scope, SecretKind::All, true, &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(
+        all[0].secrets, 15,
+        "3 TLS secrets + 12 certificate-backed: {all:?}"
+    );
+    // The disabled secret cannot be read, the 14 others give certificates.
+    assert_eq!(all[0].certificates_added, 14, "{all:?}");
+    assert_eq!(all[0].skipped.len(), 1, "{all:?}");
+    let secrets = engine
+        .store()
+        .list_tls_secrets(&TlsSecretFilter {
+            show: Show::Current,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(secrets.len(), 15);
+    let linked = secrets
+        .iter()
+        .filter(|s| s.certificate_id.is_some())
+        .count();
+    assert_eq!(linked, 14);
+    let from_secrets = engine
+        .store()
+        .list_certificates(&CertificateFilter {
+            show: Show::All,
+            source: Some(CertificateSource::TlsSecret),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(from_secrets.len(), 14);
+    assert!(
+        from_secrets
+            .iter()
+            .all(|c| c.record.source_secret_name.as_deref() == Some(c.record.name.as_str()))
+    );
+    let again = engine
+        .discover_secrets(&scope, SecretKind::All, true, &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(again[0].versions_added, 0);
+    assert_eq!(again[0].certificates_added, 0);
+}
+
+#[tokio::test]
+async fn bad_credentials_are_refused_with_clear_errors_and_nothing_stored() {
+    let fx = Fixture::start().await;
+    let (_, store) = fx.stores().await.remove(0);
+    let engine = fx.engine(store);
+    let cases: Vec<(AddCredential, &str)> = vec![
+        (
+            AddCredential {
+                tenant_id: "nope".into(),
+                ..add("a", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+            },
+            "tenant_id",
+        ),
+        (
+            AddCredential {
+                subscription_id: "1234".into(),
+                ..add("a", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+            },
+            "subscription_id",
+        ),
+        (add("a", "x", DEMO_CLIENT_SECRET), "client_id"),
+        (add("", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET), "name"),
+        (add("a", DEMO_CLIENT_ID, "  "), "client_secret"),
+        (
+            AddCredential {
+                cloud: "Mars".into(),
+                ..add("a", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+            },
+            "cloud",
+        ),
+    ];
+    for (input, field) in cases {
+        let err = engine.add_credential(input).await.unwrap_err();
+        assert!(
+            matches!(&err, EngineError::Invalid { field: f, .. } if *f == field),
+            "{field}: {err}"
+        );
+        assert_eq!(err.exit_code(), 2);
+    }
+    let err = engine
+        .add_credential(add("a", DEMO_CLIENT_ID, "wrong-secret"))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("AADSTS7000215"), "{err}");
+    assert!(!err.to_string().contains("wrong-secret"));
+    assert_eq!(err.exit_code(), 3);
+    let err = engine
+        .add_credential(add("a", NO_ACCESS_CLIENT_ID, NO_ACCESS_CLIENT_SECRET))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("subscription"), "{err}");
+    let err = engine
+        .add_credential(AddCredential {
+            tenant_id: "00000000-0000-4000-8000-000000000000".into(),
+            ..add("a", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+        })
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("AADSTS90002"), "{err}");
+    assert!(
+        engine.list_credentials().await.unwrap().is_empty(),
+        "nothing stored"
+    );
+    assert!(engine.store().list_vaults(None).await.unwrap().is_empty());
+
+    // A name in use by another identity is a conflict; the same identity again only re-syncs.
+    engine
+        .add_credential(add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
+        .await
+        .unwrap();
+    let again = engine
+        .add_credential(add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
+        .await
+        .unwrap();
+    assert!(again.already_existed);
+    assert_eq!(again.vaults.unchanged, 3);
+    let err = engine
+        .add_credential(AddCredential {
+            subscription_id: DEMO_SUBSCRIPTIONS[1].into(),
+            ..add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.exit_code(), 5, "{err}");
+    assert_eq!(engine.list_credentials().await.unwrap().len(), 1);
+}
