@@ -35,6 +35,10 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/clock/advance", post(advance))
         .route("/providers", get(get_providers).put(put_providers))
         .route("/events", get(events))
+        .route(
+            "/vaults/{name}",
+            axum::routing::delete(delete_vault).patch(patch_vault),
+        )
 }
 
 fn admin_error(status: StatusCode, msg: impl Into<String>) -> Response {
@@ -284,6 +288,53 @@ async fn put_providers(State(st): St, body: axum::body::Bytes) -> Response {
         StatusCode::OK,
         &json!({"self_delay_secs": w.self_delay_secs, "providers": w.providers}),
     )
+}
+
+/// Removes a vault as if it had been deleted in Azure (ARM stops listing it).
+async fn delete_vault(
+    State(st): St,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> Response {
+    match st.world.lock().vaults.remove(&name.to_ascii_lowercase()) {
+        Some(_) => json_response(StatusCode::OK, &json!({"deleted": name})),
+        None => admin_error(StatusCode::NOT_FOUND, format!("no vault '{name}'")),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VaultPatch {
+    #[serde(default)]
+    tags: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(default)]
+    location: Option<String>,
+}
+
+/// Changes a vault's ARM properties (tags, location), as an administrator might in Azure.
+async fn patch_vault(
+    State(st): St,
+    axum::extract::Path(name): axum::extract::Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let patch: VaultPatch = match serde_json::from_slice(&body) {
+        Ok(p) => p,
+        Err(e) => return admin_error(StatusCode::BAD_REQUEST, format!("invalid body: {e}")),
+    };
+    let mut w = st.world.lock();
+    let Some(props) = w
+        .vaults
+        .get_mut(&name.to_ascii_lowercase())
+        .and_then(|v| v.props.as_mut())
+    else {
+        return admin_error(StatusCode::NOT_FOUND, format!("no vault '{name}'"));
+    };
+    if let Some(t) = patch.tags {
+        props.tags = t;
+    }
+    if let Some(l) = patch.location {
+        props.location = l;
+    }
+    json_response(StatusCode::OK, &json!({"updated": name}))
 }
 
 async fn events(State(st): St) -> Response {

@@ -2,7 +2,7 @@
 //! Azure (token and subscription access) before anything is stored; its secret is sealed.
 
 use certkeep_azure::secrecy::{ExposeSecret as _, SecretString};
-use certkeep_azure::{ArmClient, AzureCredentialSpec, AzureSession};
+use certkeep_azure::{ArmClient, AzureCredentialSpec, AzureSession, RetrySettings};
 use certkeep_store::{Credential, CredentialId, DeletedCounts, NewCredential, SyncCounts};
 use serde::Serialize;
 use serde_json::json;
@@ -132,7 +132,8 @@ impl Engine {
             client_secret: input.client_secret.clone(),
             subscription_id: subscription_id.clone(),
         };
-        let session = AzureSession::new(&spec)?;
+        // Interactive retry settings: a person waits for this answer.
+        let session = AzureSession::with_retry(&spec, &RetrySettings::interactive())?;
         let arm = ArmClient::new(&session)?;
         // Token and subscription access first: nothing is stored when either fails.
         let vaults = arm.list_vaults(&subscription_id).await?;
@@ -194,7 +195,7 @@ impl Engine {
         }
         let mut spec = self.spec_for(&existing)?;
         spec.client_secret = secret.clone();
-        let session = AzureSession::new(&spec)?;
+        let session = AzureSession::with_retry(&spec, &RetrySettings::interactive())?;
         ArmClient::new(&session)?.check_token(&session).await?;
         let sealed = self.key.seal(
             secret.expose_secret().as_bytes(),

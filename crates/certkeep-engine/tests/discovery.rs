@@ -609,3 +609,154 @@ async fn bad_credentials_are_refused_with_clear_errors_and_nothing_stored() {
     assert_eq!(err.exit_code(), 5, "{err}");
     assert_eq!(engine.list_credentials().await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn vault_sync_adds_updates_and_marks_missing_never_deletes() {
+    let fx = Fixture::start().await;
+    let (_, store) = fx.stores().await.remove(0);
+    let engine = fx.engine(store);
+    engine
+        .add_credential(add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
+        .await
+        .unwrap();
+    engine
+        .discover_certificates(&Scope::default(), false, &NoProgress)
+        .await
+        .unwrap();
+    fx.admin(reqwest::Method::POST, "seed", Some(json!({"tenants": [{"id": DEMO_TENANT}], "subscriptions": [{"id": DEMO_SUBSCRIPTIONS[0], "tenant": DEMO_TENANT, "readers": [DEMO_CLIENT_ID], "vaults": [{"name": "kv-prod-new", "access": [DEMO_CLIENT_ID]}]}]}))).await;
+    fx.admin(
+        reqwest::Method::PATCH,
+        "vaults/kv-prod-api",
+        Some(json!({"tags": {"env": "prod", "owner": "api-team"}})),
+    )
+    .await;
+    fx.admin(reqwest::Method::DELETE, "vaults/kv-prod-shared", None)
+        .await;
+    let synced = engine.sync_vaults(Some("prod")).await.unwrap();
+    let counts = synced[0].1;
+    assert_eq!(
+        (
+            counts.added,
+            counts.updated,
+            counts.unchanged,
+            counts.marked_missing
+        ),
+        (1, 1, 1, 1),
+        "{counts:?}"
+    );
+    let vaults = engine.list_vaults(Some("prod")).await.unwrap();
+    assert_eq!(vaults.len(), 4, "the vanished vault is kept");
+    let shared = vaults
+        .iter()
+        .find(|(_, v)| v.record.name == "kv-prod-shared")
+        .unwrap();
+    assert!(shared.1.is_missing);
+    let kept = engine
+        .store()
+        .count_certificates(&CertificateFilter {
+            vault: Some(shared.1.id),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(kept, 12, "its inventory is kept");
+    // Discovery skips missing vaults instead of failing on them.
+    let reports = engine
+        .discover_certificates(&Scope::default(), false, &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(reports.len(), 3);
+    assert!(reports.iter().all(|r| r.error.is_none()), "{reports:?}");
+    // Issuers of a vault.
+    let issuers = engine.sync_issuers("prod", "kv-prod-web").await.unwrap();
+    assert_eq!(issuers.added, 2);
+    let listed = engine.list_issuers("prod", "kv-prod-web").await.unwrap();
+    let mut providers: Vec<_> = listed
+        .iter()
+        .map(|i| (i.record.name.clone(), i.record.provider.clone()))
+        .collect();
+    providers.sort();
+    assert_eq!(
+        providers,
+        vec![
+            ("digicert-ov".into(), "DigiCert".into()),
+            ("globalsign-ev".into(), "GlobalSign".into())
+        ]
+    );
+}
+
+#[tokio::test]
+async fn rotating_a_secret_checks_it_first_and_an_unreachable_cloud_stores_nothing() {
+    let fx = Fixture::start().await;
+    let (_, store) = fx.stores().await.remove(0);
+    let mut engine = fx.engine(store);
+    // The application gets a second secret in Azure; the old one keeps working until rotated.
+    fx.admin(reqwest::Method::POST, "seed", Some(json!({"tenants": [{"id": DEMO_TENANT, "applications": [{"client_id": DEMO_CLIENT_ID, "secrets": [{"value": DEMO_CLIENT_SECRET}, {"value": "second-secret-value"}]}]}]}))).await;
+    engine
+        .add_credential(add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
+        .await
+        .unwrap();
+    let err = engine
+        .update_credential_secret("prod", SecretString::from("not-valid".to_string()))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("AADSTS7000215"), "{err}");
+    let before = engine.show_credential("prod").await.unwrap();
+    let after = engine
+        .update_credential_secret(
+            "prod",
+            SecretString::from("second-secret-value".to_string()),
+        )
+        .await
+        .unwrap();
+    assert!(after.updated_at >= before.updated_at);
+    // The rotated secret is the one used from now on.
+    engine.sync_vaults(Some("prod")).await.unwrap();
+    let audit = engine.store().list_audit_events(20).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "credential.update" && e.outcome == "succeeded")
+    );
+    assert!(
+        !serde_json::to_string(&audit.iter().map(|e| &e.detail).collect::<Vec<_>>())
+            .unwrap()
+            .contains("second-secret-value")
+    );
+    engine.store().verify_audit_chain().await.unwrap();
+
+    let dead = Cloud::custom(
+        "dead",
+        "https://127.0.0.1:9",
+        "https://127.0.0.1:9",
+        "vault.localhost",
+        None,
+    )
+    .unwrap();
+    let config = {
+        let mut c = engine.config().clone();
+        c.clouds.insert("dead".into(), dead);
+        c
+    };
+    let (_, store2) = fx.stores().await.remove(0);
+    engine = Engine::new(
+        store2,
+        MasterKey::load_or_create(&fx.dir.join("dead.key")).unwrap(),
+        config,
+    );
+    let err = engine
+        .add_credential(AddCredential {
+            cloud: "dead".into(),
+            ..add("x", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            EngineError::Azure(certkeep_azure::AzureError::Unreachable { .. })
+        ),
+        "{err}"
+    );
+    assert!(engine.list_credentials().await.unwrap().is_empty());
+}
