@@ -4,19 +4,19 @@ use serde::Serialize;
 
 /// How a command prints its rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Table,
     Json,
     Csv,
 }
 
 /// A printable row: its JSON form is its `Serialize`, its table/CSV form its cells.
-pub trait Row: Serialize {
+pub(crate) trait Row: Serialize {
     fn headers() -> &'static [&'static str];
     fn cells(&self) -> Vec<String>;
 }
 
-pub fn render<R: Row>(rows: &[R], format: Format) -> String {
+pub(crate) fn render<R: Row>(rows: &[R], format: Format) -> String {
     match format {
         Format::Json => serde_json::to_string_pretty(rows).unwrap_or_else(|_| "[]".into()) + "\n",
         Format::Csv => {
@@ -27,6 +27,15 @@ pub fn render<R: Row>(rows: &[R], format: Format) -> String {
             out
         }
         Format::Table => table(R::headers(), rows.iter().map(Row::cells).collect()),
+    }
+}
+
+/// One object (`show`, `add`, `remove`): a JSON object rather than an array; table and CSV as
+/// a one-row list.
+pub(crate) fn render_one<R: Row>(row: &R, format: Format) -> String {
+    match format {
+        Format::Json => serde_json::to_string_pretty(row).unwrap_or_else(|_| "{}".into()) + "\n",
+        _ => render(std::slice::from_ref(row), format),
     }
 }
 
@@ -88,9 +97,24 @@ mod tests {
 
     #[test]
     fn renders_all_three_formats() {
-        let rows = vec![R { name: "a, \"b\"".into(), n: 1 }, R { name: "long-name".into(), n: 22 }];
-        assert_eq!(render(&rows, Format::Csv), "name,n\n\"a, \"\"b\"\"\",1\nlong-name,22\n");
-        assert_eq!(render(&rows, Format::Table), "NAME       N\na, \"b\"     1\nlong-name  22\n");
+        let rows = vec![
+            R {
+                name: "a, \"b\"".into(),
+                n: 1,
+            },
+            R {
+                name: "long-name".into(),
+                n: 22,
+            },
+        ];
+        assert_eq!(
+            render(&rows, Format::Csv),
+            "name,n\n\"a, \"\"b\"\"\",1\nlong-name,22\n"
+        );
+        assert_eq!(
+            render(&rows, Format::Table),
+            "NAME       N\na, \"b\"     1\nlong-name  22\n"
+        );
         let json: serde_json::Value = serde_json::from_str(&render(&rows, Format::Json)).unwrap();
         assert_eq!(json[1]["n"], 22);
     }

@@ -1,0 +1,302 @@
+//! The command line: global options, command groups and their arguments (clap derive).
+//!
+//! There is deliberately no flag that takes a client secret: secrets on a command line end up
+//! in shell history and process listings. See `secret_input`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::output::Format;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "certkeep",
+    version,
+    about = "Certificate lifecycle manager for Azure Key Vault",
+    after_help = "Exit codes: 0 ok, 1 other failure, 2 invalid input or usage, 3 Azure refused the \
+                  credential or access, 4 not found, 5 conflict, 6 some vaults failed."
+)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Options every command takes (before or after the command name).
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Global options")]
+pub(crate) struct GlobalArgs {
+    /// Directory for the database and the master key [default: ./certkeep-data]
+    #[arg(long, global = true, env = "CERTKEEP_DATA_DIR", value_name = "DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// Database URL (sqlite://PATH or postgres://...) [default: sqlite://{data-dir}/certkeep.db]
+    #[arg(
+        long,
+        global = true,
+        env = "CERTKEEP_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub(crate) database_url: Option<String>,
+    /// TOML file with custom clouds (`[[clouds]]`) and request limits (`[azure]`)
+    #[arg(long, global = true, env = "CERTKEEP_CONFIG", value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// How results are printed
+    #[arg(long, short = 'o', global = true, value_enum, default_value_t = Format::Table)]
+    pub(crate) output: Format,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum Command {
+    /// Azure credentials (service principals), one per subscription
+    #[command(subcommand)]
+    Credential(CredentialCmd),
+    /// Key Vaults of the credentials' subscriptions
+    #[command(subcommand)]
+    Vault(VaultCmd),
+    /// Certificate issuers configured in a vault
+    #[command(subcommand)]
+    Issuer(IssuerCmd),
+    /// Find certificates and TLS secrets in the vaults and store every version
+    #[command(subcommand)]
+    Discover(DiscoverCmd),
+    /// Discovered certificate versions
+    #[command(subcommand)]
+    Cert(CertCmd),
+    /// Discovered TLS secrets (secrets holding a PEM or PFX certificate)
+    #[command(subcommand)]
+    Secret(SecretCmd),
+    /// Start the bundled Azure emulator with the demo estate, inventory it, and keep running
+    Demo(DemoArgs),
+}
+
+/// Where a client secret comes from: `CERTKEEP_CLIENT_SECRET`, one line of stdin, or a prompt.
+#[derive(Args, Debug, Clone)]
+pub(crate) struct SecretArgs {
+    /// Read the client secret from the first line of stdin (instead of CERTKEEP_CLIENT_SECRET
+    /// or the prompt)
+    #[arg(long)]
+    pub(crate) client_secret_stdin: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum CredentialCmd {
+    /// Check a service principal against Azure, store it (secret encrypted) and import its vaults
+    #[command(
+        after_help = "The client secret is read from CERTKEEP_CLIENT_SECRET, from stdin with \
+                      --client-secret-stdin, or from a prompt (input hidden) on a terminal. \
+                      It is never taken from a flag."
+    )]
+    Add(AddArgs),
+    /// List credentials (never their secrets)
+    List,
+    /// Show one credential
+    Show {
+        /// Credential name
+        name: String,
+    },
+    /// Replace a credential's client secret (checked against Azure first)
+    Update {
+        /// Credential name
+        name: String,
+        #[command(flatten)]
+        secret: SecretArgs,
+    },
+    /// Remove a credential and everything discovered through it (Azure is not touched)
+    Remove {
+        /// Credential name
+        name: String,
+        /// Do not ask for confirmation (required when stdin is not a terminal)
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct AddArgs {
+    /// A name for the credential (letters, digits, space, '.', '_', '-')
+    #[arg(long)]
+    pub(crate) name: String,
+    /// Entra ID tenant (directory) id
+    #[arg(long, value_name = "GUID")]
+    pub(crate) tenant_id: String,
+    /// Azure subscription id whose vaults are managed
+    #[arg(long, value_name = "GUID")]
+    pub(crate) subscription_id: String,
+    /// Application (client) id
+    #[arg(long, value_name = "GUID")]
+    pub(crate) client_id: String,
+    /// AzurePublic, AzureChina, AzureUSGovernment, or a custom cloud from the config file
+    #[arg(long, default_value = "AzurePublic")]
+    pub(crate) cloud: String,
+    #[command(flatten)]
+    pub(crate) secret: SecretArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum VaultCmd {
+    /// Re-import the vaults of every credential (or one)
+    Sync(CredentialScope),
+    /// List imported vaults
+    List(CredentialScope),
+}
+
+#[derive(Args, Debug, Clone)]
+pub(crate) struct CredentialScope {
+    /// Only this credential
+    #[arg(long)]
+    pub(crate) credential: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum IssuerCmd {
+    /// Import a vault's certificate issuers
+    Sync(VaultRef),
+    /// List a vault's imported issuers
+    List(VaultRef),
+}
+
+#[derive(Args, Debug, Clone)]
+pub(crate) struct VaultRef {
+    /// Credential name
+    #[arg(long)]
+    pub(crate) credential: String,
+    /// Vault name
+    #[arg(long)]
+    pub(crate) vault: String,
+}
+
+/// Which vaults a discovery or a listing covers.
+#[derive(Args, Debug, Clone, Default)]
+pub(crate) struct VaultScope {
+    /// Only vaults of this credential
+    #[arg(long)]
+    pub(crate) credential: Option<String>,
+    /// Only this vault
+    #[arg(long)]
+    pub(crate) vault: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum DiscoverCmd {
+    /// Discover Key Vault certificates (incremental: unchanged certificates are skipped)
+    Certificates {
+        #[command(flatten)]
+        scope: VaultScope,
+        /// Every version of every certificate, not only the current one
+        #[arg(long)]
+        all_versions: bool,
+    },
+    /// Discover TLS secrets (PEM or PFX content type)
+    Secrets {
+        #[command(flatten)]
+        scope: VaultScope,
+        /// tls: secrets not backing a Key Vault certificate; all: certificate-backed ones too
+        #[arg(long = "type", value_enum, default_value_t = SecretType::Tls)]
+        kind: SecretType,
+        /// Also store the certificate inside each secret's current version
+        #[arg(long)]
+        add_certificates: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SecretType {
+    Tls,
+    All,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum CertCmd {
+    /// List certificate versions, soonest expiry first
+    List(ListArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum SecretCmd {
+    /// List TLS secret versions, soonest expiry first
+    List(ListArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub(crate) struct ListArgs {
+    /// Which versions: the current one of each name, only older ones, or all
+    #[arg(long, value_enum, default_value_t = ShowArg::Current)]
+    pub(crate) show: ShowArg,
+    #[command(flatten)]
+    pub(crate) scope: VaultScope,
+    /// Only versions that expire within this long from now (or already have): 30d, 12h, 2w
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) expiring_within: Option<i64>,
+    /// Case-insensitive text in the name (certificates: also subject, SANs, thumbprints)
+    #[arg(long)]
+    pub(crate) search: Option<String>,
+    /// Also list versions that discovery no longer finds
+    #[arg(long)]
+    pub(crate) include_missing: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ShowArg {
+    Current,
+    Previous,
+    All,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct DemoArgs {
+    /// HTTPS port of the emulator (0 picks a free port)
+    #[arg(long, default_value_t = 8443)]
+    pub(crate) port: u16,
+}
+
+/// `30d`, `12h`, `2w`, `90m`, `45s` → seconds.
+pub(crate) fn parse_duration(text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: i64 = digits.parse().map_err(|_| {
+        format!("'{text}' is not a duration: use a number and a unit, e.g. 30d, 12h, 2w")
+    })?;
+    let unit_secs = match unit.trim() {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => {
+            return Err(format!(
+                "'{text}' has no known unit: use s, m, h, d or w (e.g. 30d, 12h, 2w)"
+            ));
+        }
+    };
+    n.checked_mul(unit_secs)
+        .filter(|s| *s <= 100 * 365 * 86_400)
+        .ok_or_else(|| format!("'{text}' is too long (at most 100 years)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30d"), Ok(30 * 86_400));
+        assert_eq!(parse_duration("12h"), Ok(12 * 3_600));
+        assert_eq!(parse_duration("2w"), Ok(14 * 86_400));
+        assert_eq!(parse_duration("0d"), Ok(0));
+        assert!(parse_duration("30").is_err());
+        assert!(parse_duration("d").is_err());
+        assert!(parse_duration("3x").is_err());
+        assert!(parse_duration("-3d").is_err());
+        assert!(parse_duration("99999999999w").is_err());
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory as _;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,114 @@
+//! `certkeep credential add|list|show|update|remove`.
+
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+
+use certkeep_engine::credentials::AddCredential;
+use certkeep_store::CertificateFilter;
+
+use super::out;
+use crate::cli::{AddArgs, CredentialCmd};
+use crate::context::Context;
+use crate::error::{CliError, CliResult};
+use crate::output::{Format, render, render_one};
+use crate::rows::{AddedRow, CredentialRow, RemovedRow};
+use crate::secret_input::read_client_secret;
+
+pub(super) async fn run(ctx: &Context, cmd: CredentialCmd) -> CliResult {
+    match cmd {
+        CredentialCmd::Add(args) => add(ctx, args).await,
+        CredentialCmd::List => {
+            let engine = ctx.open().await?;
+            let rows: Vec<CredentialRow> = engine
+                .list_credentials()
+                .await?
+                .iter()
+                .map(CredentialRow::from)
+                .collect();
+            out(&render(&rows, ctx.output))
+        }
+        CredentialCmd::Show { name } => {
+            let engine = ctx.open().await?;
+            let view = engine.show_credential(&name).await?;
+            out(&render_one(&CredentialRow::from(&view), ctx.output))
+        }
+        CredentialCmd::Update { name, secret } => {
+            let engine = ctx.open().await?;
+            // An unknown name fails before anyone types a secret.
+            engine.show_credential(&name).await?;
+            let secret = read_client_secret(secret.client_secret_stdin, &name)?;
+            let view = engine.update_credential_secret(&name, secret).await?;
+            if ctx.output == Format::Table {
+                eprintln!("client secret of '{name}' replaced (checked against Azure)");
+            }
+            out(&render_one(&CredentialRow::from(&view), ctx.output))
+        }
+        CredentialCmd::Remove { name, yes } => remove(ctx, &name, yes).await,
+    }
+}
+
+async fn add(ctx: &Context, args: AddArgs) -> CliResult {
+    let engine = ctx.open().await?;
+    let client_secret = read_client_secret(args.secret.client_secret_stdin, &args.name)?;
+    let added = engine
+        .add_credential(AddCredential {
+            name: args.name,
+            cloud: args.cloud,
+            tenant_id: args.tenant_id,
+            subscription_id: args.subscription_id,
+            client_id: args.client_id,
+            client_secret,
+        })
+        .await?;
+    let row = AddedRow::from(&added);
+    if ctx.output == Format::Table {
+        let name = &row.credential.name;
+        if added.already_existed {
+            eprintln!(
+                "credential '{name}' already existed with this identity: its vaults were synced"
+            );
+        }
+        eprintln!(
+            "imported {} vaults ({} new); next: certkeep discover certificates --credential '{name}'",
+            row.credential.vaults, row.vaults.added
+        );
+    }
+    out(&render_one(&row, ctx.output))
+}
+
+async fn remove(ctx: &Context, name: &str, yes: bool) -> CliResult {
+    let engine = ctx.open().await?;
+    let view = engine.show_credential(name).await?;
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(CliError::usage(format!(
+                "yes: removing credential '{name}' needs confirmation: pass --yes (stdin is not a terminal)"
+            )));
+        }
+        let credential = engine.credential(name).await?;
+        let certificates = engine
+            .store()
+            .count_certificates(&CertificateFilter {
+                show: certkeep_store::Show::All,
+                credential: Some(credential.id),
+                include_missing: true,
+                ..Default::default()
+            })
+            .await?;
+        eprint!(
+            "Remove credential '{name}' with its {} vaults and {certificates} certificate versions from \
+             Certkeep? Azure is not changed. [y/N] ",
+            view.vaults
+        );
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+            return Err(anyhow::anyhow!("not confirmed: nothing was removed").into());
+        }
+    }
+    let deleted = engine.remove_credential(name).await?;
+    if ctx.output == Format::Table {
+        eprintln!("removed credential '{name}' and everything discovered through it:");
+    }
+    out(&render_one(&RemovedRow::new(name, deleted), ctx.output))
+}

@@ -1,0 +1,12 @@
+//! The `certkeep` binary end to end against the in-process emulator (one per test binary, demo
+//! seed): inventory, input validation and exit codes, secrets never leaking, output formats and
+//! the demo command.
+
+mod common;
+
+mod bad_input;
+mod canary;
+mod demo;
+mod end_to_end;
+mod formats;
+mod partial;
