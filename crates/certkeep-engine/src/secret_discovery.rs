@@ -150,7 +150,7 @@ impl Engine {
             report.versions_unchanged += counts.unchanged;
             if add_certificates && let Some(ver) = &current {
                 match self
-                    .certificate_from_secret(&client, v, &item.name, ver)
+                    .certificate_from_secret(&client, v, &item.name, ver, item.managed)
                     .await
                 {
                     Ok(added) => report.certificates_added += added,
@@ -196,14 +196,28 @@ impl Engine {
         Ok(())
     }
 
-    /// Reads the secret's value, stores the certificate inside, and links the two.
+    /// Reads the secret's value, stores the certificate inside, and links the two. The secret
+    /// backing a Key Vault certificate holds that very certificate version: it is stored once,
+    /// as the Key Vault certificate it is, not as a second record.
     async fn certificate_from_secret(
         &self,
         client: &certkeep_azure::VaultClient,
         v: &Vault,
         name: &str,
         version: &str,
+        managed: bool,
     ) -> Result<usize, EngineError> {
+        if managed {
+            let bundle = client.get_certificate(name, Some(version)).await?;
+            let rec = records::bundle_record(&bundle, true)?;
+            let counts = self
+                .store
+                .upsert_certificate_versions(v.id, &[rec], Self::now())
+                .await?;
+            self.link_secret(v, name, version, CertificateSource::KeyVault)
+                .await?;
+            return Ok(counts.added);
+        }
         let secret = client.get_secret(name, Some(version)).await?;
         let content_type = secret.content_type.clone().unwrap_or_default();
         let der = records::leaf_in_secret(secret.value.expose_secret(), &content_type)?;
@@ -228,12 +242,25 @@ impl Engine {
             .store
             .upsert_certificate_versions(v.id, &[rec], Self::now())
             .await?;
+        self.link_secret(v, name, version, CertificateSource::TlsSecret)
+            .await?;
+        Ok(counts.added)
+    }
+
+    /// Links a TLS-secret version to the certificate record of the same name and version.
+    async fn link_secret(
+        &self,
+        v: &Vault,
+        name: &str,
+        version: &str,
+        source: CertificateSource,
+    ) -> Result<(), EngineError> {
         let cert = self
             .store
             .list_certificates(&CertificateFilter {
                 show: Show::All,
                 vault: Some(v.id),
-                source: Some(CertificateSource::TlsSecret),
+                source: Some(source),
                 search: Some(name.to_string()),
                 ..Default::default()
             })
@@ -256,6 +283,6 @@ impl Engine {
                 .link_tls_secret_certificate(secret_row.id, cert.id)
                 .await?;
         }
-        Ok(counts.added)
+        Ok(())
     }
 }

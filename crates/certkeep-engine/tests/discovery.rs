@@ -509,7 +509,17 @@ async fn tls_secrets_are_discovered_and_their_certificates_added() {
         })
         .await
         .unwrap();
-    assert_eq!(from_secrets.len(), 14);
+    assert_eq!(from_secrets.len(), 2, "only the non-managed TLS secrets make records of their own");
+    let keyvault = engine
+        .store()
+        .count_certificates(&CertificateFilter {
+            show: Show::All,
+            source: Some(CertificateSource::KeyVault),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(keyvault, 12, "a certificate-backed secret is its Key Vault certificate, stored once");
     assert!(
         from_secrets
             .iter()
