@@ -509,7 +509,11 @@ async fn tls_secrets_are_discovered_and_their_certificates_added() {
         })
         .await
         .unwrap();
-    assert_eq!(from_secrets.len(), 2, "only the non-managed TLS secrets make records of their own");
+    assert_eq!(
+        from_secrets.len(),
+        2,
+        "only the non-managed TLS secrets make records of their own"
+    );
     let keyvault = engine
         .store()
         .count_certificates(&CertificateFilter {
@@ -519,7 +523,10 @@ async fn tls_secrets_are_discovered_and_their_certificates_added() {
         })
         .await
         .unwrap();
-    assert_eq!(keyvault, 12, "a certificate-backed secret is its Key Vault certificate, stored once");
+    assert_eq!(
+        keyvault, 12,
+        "a certificate-backed secret is its Key Vault certificate, stored once"
+    );
     assert!(
         from_secrets
             .iter()
