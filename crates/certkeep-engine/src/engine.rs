@@ -20,7 +20,9 @@ pub struct EngineConfig {
     pub pool: PoolConfig,
     /// Vaults discovered at the same time.
     pub vault_concurrency: usize,
-    /// Certificates (or secrets) of one vault fetched at the same time.
+    /// Certificates (or secrets) of one vault fetched at the same time. High enough that
+    /// database writes and network waits overlap; the per-vault budget and the global
+    /// in-flight cap still bound what reaches Azure.
     pub item_concurrency: usize,
     /// Who is acting, for the audit log.
     pub actor: String,
@@ -40,7 +42,7 @@ impl Default for EngineConfig {
             clouds,
             pool: PoolConfig::default(),
             vault_concurrency: 4,
-            item_concurrency: 8,
+            item_concurrency: 32,
             actor: "cli".into(),
         }
     }

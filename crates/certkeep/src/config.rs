@@ -13,7 +13,7 @@
 //! requests_per_10s = 2000             # per vault
 //! max_in_flight = 16                  # across all vaults
 //! vault_concurrency = 4
-//! item_concurrency = 8
+//! item_concurrency = 32
 //! ```
 
 use std::path::{Path, PathBuf};
