@@ -15,7 +15,8 @@ use crate::{AzureError, AzureSession, VaultClient};
 pub struct PoolConfig {
     /// Each vault's budget (default 2,000 requests per 10 s).
     pub budget: BudgetConfig,
-    /// Requests on the wire at once, across every vault (default 16).
+    /// Requests on the wire at once, across every vault (default 128: throughput is at most
+    /// this ÷ the round-trip time, so it must not bind below the vaults' budgets).
     pub max_in_flight: usize,
 }
 
@@ -23,7 +24,7 @@ impl Default for PoolConfig {
     fn default() -> Self {
         Self {
             budget: BudgetConfig::default(),
-            max_in_flight: 16,
+            max_in_flight: 128,
         }
     }
 }

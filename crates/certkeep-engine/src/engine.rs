@@ -20,9 +20,9 @@ pub struct EngineConfig {
     pub pool: PoolConfig,
     /// Vaults discovered at the same time.
     pub vault_concurrency: usize,
-    /// Certificates (or secrets) of one vault fetched at the same time. High enough that
-    /// database writes and network waits overlap; the per-vault budget and the global
-    /// in-flight cap still bound what reaches Azure.
+    /// Certificates (or secrets) of one vault fetched at the same time: enough to keep a vault's
+    /// budget busy at Azure's latencies; more only adds SQLite write-lock waits (measured, see
+    /// docs/benchmarks.md). The per-vault budget still bounds what reaches Azure.
     pub item_concurrency: usize,
     /// Who is acting, for the audit log.
     pub actor: String,
@@ -41,8 +41,8 @@ impl Default for EngineConfig {
         Self {
             clouds,
             pool: PoolConfig::default(),
-            vault_concurrency: 4,
-            item_concurrency: 32,
+            vault_concurrency: 8,
+            item_concurrency: 16,
             actor: "cli".into(),
         }
     }

@@ -11,9 +11,9 @@
 //!
 //! [azure]
 //! requests_per_10s = 2000             # per vault
-//! max_in_flight = 16                  # across all vaults
-//! vault_concurrency = 4
-//! item_concurrency = 32
+//! max_in_flight = 128                 # across all vaults
+//! vault_concurrency = 8
+//! item_concurrency = 16
 //! ```
 
 use std::path::{Path, PathBuf};
