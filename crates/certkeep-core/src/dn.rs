@@ -156,9 +156,15 @@ fn unquote(v: &str) -> String {
         .to_string()
 }
 
+/// Quotes a value that holds a separator or special character (RFC 4514's specials, and a
+/// leading or trailing space); inside the quotes `\` and `"` are backslash-escaped, which is
+/// what `split_rdns` and `unquote` undo. Plain values are written as they are.
 fn escape(v: &str) -> String {
-    if v.contains([',', ';', '"', '=']) {
-        format!("\"{}\"", v.replace('"', "\\\""))
+    let special = v.contains([',', ';', '"', '=', '+', '<', '>', '\\', '#'])
+        || v.starts_with(' ')
+        || v.ends_with(' ');
+    if special {
+        format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
     } else {
         v.to_string()
     }
@@ -196,6 +202,33 @@ mod tests {
         assert_eq!(attrs[0].value, "a, b");
         assert_eq!(attrs[1].value, "Contoso, Inc");
         assert_eq!(format_dn(&attrs), r#"CN="a, b", O="Contoso, Inc""#);
+    }
+
+    #[test]
+    fn specials_round_trip_through_format_and_parse() {
+        for value in [
+            "a+b",
+            r"back\slash",
+            r#"say "hi", ok"#,
+            "#hash",
+            "<x>",
+            " padded ",
+            "x=y;z",
+        ] {
+            let attrs = vec![DnAttr {
+                kind: DnKind::Organization,
+                value: value.to_string(),
+            }];
+            let text = format_dn(&attrs);
+            assert_eq!(parse_dn(&text).unwrap(), attrs, "{value} as {text}");
+        }
+        assert_eq!(
+            format_dn(&[DnAttr {
+                kind: DnKind::CommonName,
+                value: "plain".into()
+            }]),
+            "CN=plain"
+        );
     }
 
     #[test]

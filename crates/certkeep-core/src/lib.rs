@@ -6,6 +6,7 @@ pub mod error;
 pub mod keyvault;
 pub mod pem;
 pub mod pfx;
+pub mod request;
 pub mod x509;
 
 pub use error::CoreError;
