@@ -160,6 +160,8 @@ async fn reset(State(st): St) -> Response {
     };
     *st.counters.lock() = Counters::default();
     *st.faults.lock() = Faults::default();
+    st.drops_after_commit
+        .store(0, std::sync::atomic::Ordering::SeqCst);
     st.clock.reset();
     json_response(StatusCode::OK, &json!({"reset": true}))
 }
@@ -185,7 +187,12 @@ async fn put_faults(State(st): St, body: axum::body::Bytes) -> Response {
     if let Err(e) = faults.validate() {
         return admin_error(StatusCode::BAD_REQUEST, e);
     }
-    *st.faults.lock() = faults.clone();
+    {
+        let mut current = st.faults.lock();
+        *current = faults.clone();
+        st.drops_after_commit
+            .store(0, std::sync::atomic::Ordering::SeqCst);
+    }
     json_response(StatusCode::OK, &json!(faults))
 }
 

@@ -2,6 +2,7 @@
 //! (latency, injected errors, dropped connections, empty pages) and Azure-like throttling.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -20,7 +21,11 @@ pub struct Counters {
     pub by_vault: BTreeMap<String, u64>,
     pub throttled: u64,
     pub injected_errors: u64,
+    /// Connections cut before the request was handled (`drop_rate`).
     pub dropped: u64,
+    /// Connections cut after the request was handled and its change committed
+    /// (`drop_after_commit_rate`).
+    pub dropped_after_commit: u64,
 }
 
 impl Counters {
@@ -66,12 +71,25 @@ pub struct Faults {
     /// Probability that a list page comes back empty but with a nextLink to the same position.
     #[serde(default)]
     pub empty_page_rate: f64,
+    /// Limit commit-then-drop faults to routes starting with this id (all routes when absent).
+    #[serde(default)]
+    pub drop_after_commit_route: Option<String>,
+    /// Probability that a successful (2xx) request is handled in full — its change committed —
+    /// and then the connection is cut mid-response, so the client cannot tell it succeeded.
+    #[serde(default)]
+    pub drop_after_commit_rate: f64,
+    /// Stop after this many commit-then-drop faults (counted from the last `PUT /_emulator/faults`).
+    #[serde(default)]
+    pub drop_after_commit_limit: Option<u32>,
 }
 
 impl Faults {
     pub fn validate(&self) -> Result<(), String> {
         let rate_ok = |r: f64| (0.0..=1.0).contains(&r);
-        if !rate_ok(self.drop_rate) || !rate_ok(self.empty_page_rate) {
+        if !rate_ok(self.drop_rate)
+            || !rate_ok(self.empty_page_rate)
+            || !rate_ok(self.drop_after_commit_rate)
+        {
             return Err("rates must be between 0.0 and 1.0".into());
         }
         if self.empty_page_rate >= 1.0 {
@@ -123,6 +141,34 @@ impl Faults {
             .as_deref()
             .is_none_or(|r| route.starts_with(r));
         applies && self.drop_rate > 0.0 && rand::rng().random_bool(self.drop_rate)
+    }
+
+    /// Whether to cut the connection after a request to `route` was handled with `status`.
+    /// Only successful responses qualify (an error committed nothing). `used` counts the drops
+    /// already made under these settings; it is taken from only when the fault fires, so with
+    /// a limit of N exactly the first N qualifying requests are dropped at rate 1.0.
+    pub fn should_drop_after_commit(
+        &self,
+        route: &str,
+        status: StatusCode,
+        used: &AtomicU32,
+    ) -> bool {
+        let applies = self
+            .drop_after_commit_route
+            .as_deref()
+            .is_none_or(|r| route.starts_with(r));
+        if !applies
+            || !status.is_success()
+            || self.drop_after_commit_rate <= 0.0
+            || !rand::rng().random_bool(self.drop_after_commit_rate)
+        {
+            return false;
+        }
+        let limit = self.drop_after_commit_limit;
+        used.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+            limit.is_none_or(|l| n < l).then_some(n + 1)
+        })
+        .is_ok()
     }
 
     pub fn empty_page(&self) -> bool {
@@ -337,5 +383,27 @@ mod tests {
             route: None,
         });
         assert!(f.validate().is_err());
+        f.errors.clear();
+        f.drop_after_commit_rate = 1.5;
+        assert!(f.validate().is_err());
+    }
+
+    #[test]
+    fn drop_after_commit_respects_route_status_and_limit() {
+        let f = Faults {
+            drop_after_commit_route: Some("kv.certificates.create".into()),
+            drop_after_commit_rate: 1.0,
+            drop_after_commit_limit: Some(2),
+            ..Default::default()
+        };
+        let used = AtomicU32::new(0);
+        let created = StatusCode::ACCEPTED;
+        assert!(!f.should_drop_after_commit("kv.secrets.set", StatusCode::OK, &used));
+        assert!(!f.should_drop_after_commit("kv.certificates.create", StatusCode::CONFLICT, &used));
+        assert_eq!(used.load(Ordering::SeqCst), 0);
+        assert!(f.should_drop_after_commit("kv.certificates.create", created, &used));
+        assert!(f.should_drop_after_commit("kv.certificates.create", created, &used));
+        assert!(!f.should_drop_after_commit("kv.certificates.create", created, &used));
+        assert_eq!(used.load(Ordering::SeqCst), 2);
     }
 }

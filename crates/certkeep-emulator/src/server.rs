@@ -76,6 +76,7 @@ impl Emulator {
             clock,
             counters: Mutex::new(Counters::default()),
             faults: Mutex::new(config.faults.clone()),
+            drops_after_commit: Default::default(),
             throttle: Mutex::new(Throttle::new(config.throttle.clone())),
             signer: TokenSigner::generate()?,
             tls_ca: ca,
@@ -226,6 +227,10 @@ async fn dispatch(State(st): State<Arc<AppState>>, request: Request) -> Response
         None if route.starts_with("aad.") => crate::entra::handle(&st, &req, route),
         None => crate::arm::handle(&st, &req, route),
     };
+    if faults.should_drop_after_commit(route, resp.status(), &st.drops_after_commit) {
+        st.counters.lock().dropped_after_commit += 1;
+        return crate::gate::dropped_response();
+    }
     add_azure_headers(&mut resp);
     resp
 }

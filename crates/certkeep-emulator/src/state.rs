@@ -59,6 +59,8 @@ pub struct AppState {
     pub clock: Clock,
     pub counters: Mutex<Counters>,
     pub faults: Mutex<Faults>,
+    /// Commit-then-drop faults made since the faults were last set (for `drop_after_commit_limit`).
+    pub drops_after_commit: std::sync::atomic::AtomicU32,
     pub throttle: Mutex<Throttle>,
     pub signer: TokenSigner,
     pub tls_ca: Authority,

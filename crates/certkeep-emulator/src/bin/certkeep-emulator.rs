@@ -59,6 +59,16 @@ struct ServeArgs {
     /// Probability that a response is cut off mid-body (dropped connection).
     #[arg(long, default_value_t = 0.0)]
     drop_rate: f64,
+    /// Probability that a successful request is handled in full (its change committed) and then
+    /// the connection is cut mid-response.
+    #[arg(long, default_value_t = 0.0)]
+    drop_after_commit_rate: f64,
+    /// Limit commit-then-drop faults to route ids starting with this prefix (e.g. kv.certificates.create).
+    #[arg(long, value_name = "ROUTE_PREFIX")]
+    drop_after_commit_route: Option<String>,
+    /// Stop after this many commit-then-drop faults.
+    #[arg(long, value_name = "N")]
+    drop_after_commit_limit: Option<u32>,
     /// Probability that a list page is empty but still carries a nextLink.
     #[arg(long, default_value_t = 0.0)]
     empty_page_rate: f64,
@@ -140,6 +150,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         drop_rate: args.drop_rate,
         drop_route: None,
         empty_page_rate: args.empty_page_rate,
+        drop_after_commit_route: args.drop_after_commit_route.clone(),
+        drop_after_commit_rate: args.drop_after_commit_rate,
+        drop_after_commit_limit: args.drop_after_commit_limit,
     };
     faults.validate()?;
     if args.vault_requests == 0 || args.throttle_window_secs <= 0.0 {
