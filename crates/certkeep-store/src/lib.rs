@@ -31,9 +31,20 @@ pub use model::audit::{AuditEvent, NewAuditEvent};
 pub use model::certificate::{
     Certificate, CertificateFilter, CertificateRecord, CertificateSource, Sans,
 };
+pub use model::certificate_page::{
+    CertificateFacets, CertificateSort, CertificateSummary, IssuerKind,
+};
 pub use model::credential::{Credential, DeletedCounts, NewCredential};
+pub use model::filters::{AuditFilter, IssuerFilter, SyncRunFilter, VaultFilter};
+pub use model::page::{
+    DEFAULT_HEALTHY_AFTER_SECS, DEFAULT_PAGE_LIMIT, ExpiryState, MAX_PAGE_LIMIT, Page, PageRequest,
+    StateCounts, TagFilter,
+};
 pub use model::sync_run::{SyncOutcome, SyncRun};
 pub use model::tls_secret::{TlsSecret, TlsSecretFilter, TlsSecretRecord};
+pub use model::tls_secret_page::{
+    TlsSecretFacets, TlsSecretPageFilter, TlsSecretSort, TlsSecretSummary,
+};
 pub use model::vault::{Issuer, IssuerRecord, Vault, VaultRecord};
 pub use model::{Show, SyncCounts, Tags, UpsertCounts, VaultSyncCounts};
 pub use store::Store;

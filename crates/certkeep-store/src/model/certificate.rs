@@ -1,6 +1,8 @@
 //! Certificate versions: one row per version, from a Key Vault certificate or a TLS secret.
 use serde::{Deserialize, Serialize};
 
+use crate::model::certificate_page::IssuerKind;
+use crate::model::page::{DEFAULT_HEALTHY_AFTER_SECS, ExpiryState, TagFilter};
 use crate::model::{Show, Tags};
 use crate::{CertificateId, CredentialId, StoreError, VaultId};
 
@@ -139,8 +141,10 @@ pub struct Certificate {
     pub refreshed_at: i64,
 }
 
-/// Which certificate versions [`Store::list_certificates`](crate::Store::list_certificates) returns.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Which certificate versions [`Store::list_certificates`](crate::Store::list_certificates) and
+/// [`Store::certificate_page`](crate::Store::certificate_page) return. Every field narrows the
+/// result (they are ANDed); the defaults select every present, current version.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CertificateFilter {
     /// Current, previous or all versions.
     pub show: Show,
@@ -157,4 +161,47 @@ pub struct CertificateFilter {
     pub source: Option<CertificateSource>,
     /// Also return versions marked missing.
     pub include_missing: bool,
+    /// Only these vaults (any of them); empty means every vault.
+    pub vaults: Vec<VaultId>,
+    /// Only this policy issuer name (case-insensitive); `Unknown` also matches versions with no
+    /// policy issuer.
+    pub issuer: Option<String>,
+    /// Only this kind of issuer.
+    pub issuer_kind: Option<IssuerKind>,
+    /// Only this key type (`RSA`, `EC`; case-insensitive).
+    pub key_type: Option<String>,
+    /// Only this expiry state, evaluated against `now` (notAfter).
+    pub state: Option<ExpiryState>,
+    /// "Now" for `state`, Unix seconds (the caller's clock).
+    pub now: i64,
+    /// [`ExpiryState::Healthy`] means notAfter is later than `now + healthy_after_secs`
+    /// (default 30 days).
+    pub healthy_after_secs: i64,
+    /// Only versions with this tag.
+    pub tag: Option<TagFilter>,
+    /// Only this exact name.
+    pub name: Option<String>,
+}
+
+impl Default for CertificateFilter {
+    fn default() -> Self {
+        Self {
+            show: Show::default(),
+            vault: None,
+            credential: None,
+            expiring_before: None,
+            search: None,
+            source: None,
+            include_missing: false,
+            vaults: Vec::new(),
+            issuer: None,
+            issuer_kind: None,
+            key_type: None,
+            state: None,
+            now: 0,
+            healthy_after_secs: DEFAULT_HEALTHY_AFTER_SECS,
+            tag: None,
+            name: None,
+        }
+    }
 }

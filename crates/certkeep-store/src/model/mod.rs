@@ -1,9 +1,13 @@
 //! The store's public row types (what it returns) and input types (what callers give it).
 pub mod audit;
 pub mod certificate;
+pub mod certificate_page;
 pub mod credential;
+pub mod filters;
+pub mod page;
 pub mod sync_run;
 pub mod tls_secret;
+pub mod tls_secret_page;
 pub mod vault;
 
 use std::collections::BTreeMap;

@@ -79,7 +79,7 @@ pub(crate) async fn append<C: ConnectionTrait>(
     Ok(AuditEventId(inserted.last_insert_id))
 }
 
-fn to_event(m: audit_event::Model) -> Result<AuditEvent, StoreError> {
+pub(super) fn to_event(m: audit_event::Model) -> Result<AuditEvent, StoreError> {
     Ok(AuditEvent {
         id: AuditEventId(m.id),
         at: m.at,

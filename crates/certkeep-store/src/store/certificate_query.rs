@@ -1,11 +1,11 @@
 //! Listing and counting certificate versions with a [`CertificateFilter`].
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SimpleExpr};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 use super::Store;
+use super::certificate_filter::{Facet, condition};
 use super::certificates::to_certificate;
 use crate::entities::{certificate, vault};
-use crate::model::Show;
 use crate::model::certificate::{Certificate, CertificateFilter};
 use crate::{CertificateId, CredentialId, StoreError};
 
@@ -42,52 +42,6 @@ pub(super) fn vaults_of(credential: &CredentialId) -> sea_orm::sea_query::Select
         .to_owned()
 }
 
-fn condition(filter: &CertificateFilter) -> Condition {
-    use certificate::Column as C;
-    let mut all = Condition::all();
-    match filter.show {
-        Show::Current => all = all.add(C::IsCurrent.eq(true)),
-        Show::Previous => all = all.add(C::IsCurrent.eq(false)),
-        Show::All => {}
-    }
-    if !filter.include_missing {
-        all = all.add(C::IsMissing.eq(false));
-    }
-    if let Some(vault) = filter.vault {
-        all = all.add(C::VaultId.eq(vault.0));
-    }
-    if let Some(credential) = &filter.credential {
-        all = all.add(C::VaultId.in_subquery(vaults_of(credential)));
-    }
-    if let Some(before) = filter.expiring_before {
-        all = all.add(C::NotAfter.lt(before));
-    }
-    if let Some(source) = filter.source {
-        all = all.add(C::Source.eq(source.as_str()));
-    }
-    if let Some(pattern) = filter.search.as_deref().and_then(contains_pattern) {
-        let mut any = Condition::any()
-            .add(lower_like(C::Name, &pattern))
-            .add(lower_like(C::Subject, &pattern))
-            .add(lower_like(C::Sans, &pattern))
-            .add(lower_like(C::X5t, &pattern));
-        let hex: String = filter
-            .search
-            .as_deref()
-            .unwrap_or_default()
-            .chars()
-            .filter(|c| *c != ':' && !c.is_whitespace())
-            .collect();
-        if let Some(hex_pattern) = contains_pattern(&hex) {
-            any = any
-                .add(lower_like(C::Sha1Hex, &hex_pattern))
-                .add(lower_like(C::Sha256Hex, &hex_pattern));
-        }
-        all = all.add(any);
-    }
-    all
-}
-
 impl Store {
     /// Certificate versions matching `filter`, soonest notAfter first, then by name.
     pub async fn list_certificates(
@@ -95,7 +49,7 @@ impl Store {
         filter: &CertificateFilter,
     ) -> Result<Vec<Certificate>, StoreError> {
         certificate::Entity::find()
-            .filter(condition(filter))
+            .filter(condition(filter, Facet::None)?)
             .order_by_asc(certificate::Column::NotAfter)
             .order_by_asc(certificate::Column::Name)
             .order_by_asc(certificate::Column::Id)
@@ -109,7 +63,7 @@ impl Store {
     /// How many certificate versions match `filter`.
     pub async fn count_certificates(&self, filter: &CertificateFilter) -> Result<u64, StoreError> {
         Ok(certificate::Entity::find()
-            .filter(condition(filter))
+            .filter(condition(filter, Facet::None)?)
             .count(&self.db)
             .await?)
     }

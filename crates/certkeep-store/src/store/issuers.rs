@@ -14,7 +14,7 @@ use crate::model::audit::NewAuditEvent;
 use crate::model::vault::{Issuer, IssuerRecord};
 use crate::{IssuerId, StoreError, VaultId};
 
-fn to_issuer(m: issuer::Model) -> Issuer {
+pub(super) fn to_issuer(m: issuer::Model) -> Issuer {
     Issuer {
         id: IssuerId(m.id),
         vault_id: VaultId(m.vault_id),

@@ -1,11 +1,16 @@
 //! The [`Store`]: one code path over sea-orm for SQLite and PostgreSQL. Each file here holds the
 //! methods for one kind of row.
 mod audit;
+mod certificate_filter;
+mod certificate_page;
 mod certificate_query;
 mod certificates;
 mod credentials;
 mod issuers;
+mod pages;
+mod sql;
 mod sync_runs;
+mod tls_secret_page;
 mod tls_secrets;
 mod vaults;
 

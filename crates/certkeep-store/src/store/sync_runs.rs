@@ -11,7 +11,7 @@ use crate::model::audit::NewAuditEvent;
 use crate::model::sync_run::{SyncOutcome, SyncRun};
 use crate::{CredentialId, StoreError, SyncRunId, VaultId, json};
 
-fn to_run(m: sync_run::Model) -> Result<SyncRun, StoreError> {
+pub(super) fn to_run(m: sync_run::Model) -> Result<SyncRun, StoreError> {
     Ok(SyncRun {
         id: SyncRunId(m.id),
         kind: m.kind,

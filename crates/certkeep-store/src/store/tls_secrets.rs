@@ -42,7 +42,7 @@ fn to_model(
     })
 }
 
-fn to_tls_secret(m: tls_secret::Model) -> Result<TlsSecret, StoreError> {
+pub(super) fn to_tls_secret(m: tls_secret::Model) -> Result<TlsSecret, StoreError> {
     Ok(TlsSecret {
         id: TlsSecretId(m.id),
         vault_id: VaultId(m.vault_id),

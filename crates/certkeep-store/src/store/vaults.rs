@@ -13,7 +13,7 @@ use crate::model::audit::NewAuditEvent;
 use crate::model::vault::{Vault, VaultRecord};
 use crate::{CredentialId, StoreError, VaultId, json};
 
-fn to_vault(m: vault::Model) -> Result<Vault, StoreError> {
+pub(super) fn to_vault(m: vault::Model) -> Result<Vault, StoreError> {
     Ok(Vault {
         id: VaultId(m.id),
         credential_id: CredentialId::from_db(m.credential_id),

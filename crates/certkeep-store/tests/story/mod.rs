@@ -2,10 +2,14 @@
 pub(crate) mod fixtures;
 
 mod audit_chain;
+mod certificate_pages;
 mod certificates;
 mod credentials;
 mod deletion;
 mod migrations;
+mod other_pages;
+mod page_model;
+mod tls_secret_pages;
 mod tls_secrets;
 mod vaults;
 
@@ -68,5 +72,9 @@ pub(crate) async fn run(url: String) {
     tls_secrets::story(&ctx).await;
     deletion::story(&ctx).await;
     audit_chain::story(&ctx).await;
+    let pages = page_model::seed(&ctx).await;
+    certificate_pages::story(&ctx, &pages).await;
+    tls_secret_pages::story(&ctx, &pages).await;
+    other_pages::story(&ctx, &pages).await;
     ctx.store.close().await.expect("close");
 }

@@ -1,0 +1,138 @@
+//! The SQL condition of a [`CertificateFilter`], optionally leaving out one facet's own fields
+//! (so a facet's counts show every value of that facet under the rest of the filter).
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{ColumnTrait, Condition};
+
+use super::certificate_query::{contains_pattern, lower_like, vaults_of};
+use super::sql::{Expiry, tag_condition};
+use crate::StoreError;
+use crate::entities::certificate;
+use crate::model::Show;
+use crate::model::certificate::CertificateFilter;
+use crate::model::certificate_page::IssuerKind;
+
+/// The facet whose own filter fields a condition leaves out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Facet {
+    /// None: the whole filter.
+    None,
+    /// `vault` and `vaults`.
+    Vault,
+    /// `issuer`.
+    Issuer,
+    /// `issuer_kind`.
+    IssuerKind,
+    /// `key_type`.
+    KeyType,
+    /// `state` and `include_missing`.
+    State,
+}
+
+/// How certificate expiry states are evaluated: on notAfter.
+pub(super) const EXPIRY: Expiry<certificate::Column, certificate::Column> = Expiry {
+    end: certificate::Column::NotAfter,
+    missing: certificate::Column::IsMissing,
+    null_is_healthy: false,
+};
+
+fn lower(column: certificate::Column) -> Expr {
+    Expr::expr(Func::lower(Expr::col(column)))
+}
+
+fn issuer_kind_condition(kind: IssuerKind) -> Condition {
+    use certificate::Column as C;
+    match kind {
+        IssuerKind::SelfSigned => Condition::all().add(lower(C::PolicyIssuer).eq("self")),
+        IssuerKind::Unknown => Condition::any()
+            .add(C::PolicyIssuer.is_null())
+            .add(lower(C::PolicyIssuer).eq("unknown")),
+        IssuerKind::IntegratedCa => Condition::all()
+            .add(C::PolicyIssuer.is_not_null())
+            .add(lower(C::PolicyIssuer).is_not_in(["self", "unknown"])),
+    }
+}
+
+/// The condition of `filter`, without the fields of `skip`.
+pub(super) fn condition(filter: &CertificateFilter, skip: Facet) -> Result<Condition, StoreError> {
+    use certificate::Column as C;
+    let mut all = Condition::all();
+    match filter.show {
+        Show::Current => all = all.add(C::IsCurrent.eq(true)),
+        Show::Previous => all = all.add(C::IsCurrent.eq(false)),
+        Show::All => {}
+    }
+    if skip != Facet::State {
+        match filter.state {
+            Some(state) => {
+                all = all.add(EXPIRY.condition(state, filter.now, filter.healthy_after_secs));
+            }
+            None if !filter.include_missing => all = all.add(C::IsMissing.eq(false)),
+            None => {}
+        }
+    }
+    if skip != Facet::Vault {
+        if let Some(vault) = filter.vault {
+            all = all.add(C::VaultId.eq(vault.0));
+        }
+        if !filter.vaults.is_empty() {
+            all = all.add(C::VaultId.is_in(filter.vaults.iter().map(|v| v.0)));
+        }
+    }
+    if let Some(credential) = &filter.credential {
+        all = all.add(C::VaultId.in_subquery(vaults_of(credential)));
+    }
+    if let Some(before) = filter.expiring_before {
+        all = all.add(C::NotAfter.lt(before));
+    }
+    if let Some(source) = filter.source {
+        all = all.add(C::Source.eq(source.as_str()));
+    }
+    if let Some(pattern) = filter.search.as_deref().and_then(contains_pattern) {
+        let mut any = Condition::any()
+            .add(lower_like(C::Name, &pattern))
+            .add(lower_like(C::Subject, &pattern))
+            .add(lower_like(C::Sans, &pattern))
+            .add(lower_like(C::X5t, &pattern));
+        let hex: String = filter
+            .search
+            .as_deref()
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| *c != ':' && !c.is_whitespace())
+            .collect();
+        if let Some(hex_pattern) = contains_pattern(&hex) {
+            any = any
+                .add(lower_like(C::Sha1Hex, &hex_pattern))
+                .add(lower_like(C::Sha256Hex, &hex_pattern));
+        }
+        all = all.add(any);
+    }
+    if skip != Facet::Issuer
+        && let Some(issuer) = &filter.issuer
+    {
+        let issuer = issuer.trim().to_lowercase();
+        let named = lower(C::PolicyIssuer).eq(issuer.clone());
+        all = all.add(if issuer == "unknown" {
+            Condition::any().add(named).add(C::PolicyIssuer.is_null())
+        } else {
+            Condition::all().add(named)
+        });
+    }
+    if skip != Facet::IssuerKind
+        && let Some(kind) = filter.issuer_kind
+    {
+        all = all.add(issuer_kind_condition(kind));
+    }
+    if skip != Facet::KeyType
+        && let Some(key_type) = &filter.key_type
+    {
+        all = all.add(lower(C::KeyType).eq(key_type.trim().to_lowercase()));
+    }
+    if let Some(tag) = &filter.tag {
+        all = all.add(tag_condition(C::Tags, tag)?);
+    }
+    if let Some(name) = &filter.name {
+        all = all.add(C::Name.eq(name.clone()));
+    }
+    Ok(all)
+}

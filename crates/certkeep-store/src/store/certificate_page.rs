@@ -1,0 +1,263 @@
+//! Paginated, filtered, sorted certificate summaries (the DER column is never selected), their
+//! facets (GROUP BY counts), and every version of one name for a detail view.
+use std::collections::BTreeMap;
+
+use sea_orm::sea_query::{Expr, Func, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, DerivePartialModel, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
+use super::Store;
+use super::certificate_filter::{EXPIRY, Facet, condition};
+use super::certificates::to_certificate;
+use super::sql::{state_counts, to_u64, vault_name_of};
+use crate::entities::certificate;
+use crate::model::certificate::{Certificate, CertificateFilter, CertificateSource};
+use crate::model::certificate_page::{
+    CertificateFacets, CertificateSort, CertificateSummary, IssuerKind,
+};
+use crate::model::page::{Page, PageRequest};
+use crate::{CertificateId, StoreError, VaultId, json};
+
+/// The columns of a summary: every column but `der`.
+#[derive(Debug, DerivePartialModel)]
+#[sea_orm(entity = "certificate::Entity")]
+struct SummaryRow {
+    id: i64,
+    vault_id: i64,
+    source: String,
+    name: String,
+    version: String,
+    is_current: bool,
+    source_secret_name: Option<String>,
+    source_secret_version: Option<String>,
+    kv_id: String,
+    x5t: String,
+    is_enabled: bool,
+    kv_created: i64,
+    kv_updated: i64,
+    nbf: Option<i64>,
+    exp: Option<i64>,
+    tags: String,
+    policy_issuer: Option<String>,
+    content_type: Option<String>,
+    subject: String,
+    issuer_dn: String,
+    serial_hex: String,
+    sans: String,
+    key_usage: String,
+    is_key_usage_critical: bool,
+    ekus: String,
+    key_type: String,
+    key_size: i32,
+    key_curve: Option<String>,
+    signature_algorithm: String,
+    not_before: i64,
+    not_after: i64,
+    sha1_hex: String,
+    sha256_hex: String,
+    is_missing: bool,
+    discovered_at: i64,
+    refreshed_at: i64,
+}
+
+fn to_summary(m: SummaryRow) -> Result<CertificateSummary, StoreError> {
+    Ok(CertificateSummary {
+        id: CertificateId(m.id),
+        vault_id: VaultId(m.vault_id),
+        source: CertificateSource::parse(&m.source)?,
+        tags: json::decode(&m.tags, "certificates.tags")?,
+        sans: json::decode(&m.sans, "certificates.sans")?,
+        key_usage: json::decode(&m.key_usage, "certificates.key_usage")?,
+        ekus: json::decode(&m.ekus, "certificates.ekus")?,
+        name: m.name,
+        version: m.version,
+        is_current: m.is_current,
+        source_secret_name: m.source_secret_name,
+        source_secret_version: m.source_secret_version,
+        kv_id: m.kv_id,
+        x5t: m.x5t,
+        is_enabled: m.is_enabled,
+        kv_created: m.kv_created,
+        kv_updated: m.kv_updated,
+        nbf: m.nbf,
+        exp: m.exp,
+        policy_issuer: m.policy_issuer,
+        content_type: m.content_type,
+        subject: m.subject,
+        issuer_dn: m.issuer_dn,
+        serial_hex: m.serial_hex,
+        is_key_usage_critical: m.is_key_usage_critical,
+        key_type: m.key_type,
+        key_size: m.key_size,
+        key_curve: m.key_curve,
+        signature_algorithm: m.signature_algorithm,
+        not_before: m.not_before,
+        not_after: m.not_after,
+        sha1_hex: m.sha1_hex,
+        sha256_hex: m.sha256_hex,
+        is_missing: m.is_missing,
+        discovered_at: m.discovered_at,
+        refreshed_at: m.refreshed_at,
+    })
+}
+
+fn sort_expr(sort: CertificateSort) -> SimpleExpr {
+    use certificate::Column as C;
+    let col = |c: C| Expr::col((certificate::Entity, c));
+    match sort {
+        CertificateSort::NotAfter => col(C::NotAfter),
+        CertificateSort::Name => col(C::Name),
+        CertificateSort::Vault => vault_name_of((certificate::Entity, C::VaultId)),
+        CertificateSort::Subject => col(C::Subject),
+        CertificateSort::Issuer => {
+            Expr::expr(Func::coalesce([col(C::PolicyIssuer), Expr::val("Unknown")]))
+        }
+        CertificateSort::KeyType => col(C::KeyType),
+        CertificateSort::DiscoveredAt => col(C::DiscoveredAt),
+    }
+}
+
+/// Sums grouped counts by a key derived from the group's value.
+fn fold<K: Ord, V>(rows: Vec<(V, i64)>, key: impl Fn(V) -> K) -> Vec<(K, u64)> {
+    let mut out = BTreeMap::new();
+    for (value, n) in rows {
+        *out.entry(key(value)).or_insert(0) += to_u64(n);
+    }
+    out.into_iter().collect()
+}
+
+impl Store {
+    /// One page of the certificate versions matching `filter`, sorted by `sort` (descending
+    /// with `descending`), ties by name then id; `total` counts every match. Reads no DER.
+    pub async fn certificate_page(
+        &self,
+        filter: &CertificateFilter,
+        sort: CertificateSort,
+        descending: bool,
+        page: PageRequest,
+    ) -> Result<Page<CertificateSummary>, StoreError> {
+        let page = page.clamped();
+        let cond = condition(filter, Facet::None)?;
+        let total = certificate::Entity::find()
+            .filter(cond.clone())
+            .count(&self.db)
+            .await?;
+        let order = if descending { Order::Desc } else { Order::Asc };
+        let rows = certificate::Entity::find()
+            .filter(cond)
+            .order_by(sort_expr(sort), order)
+            .order_by_asc(certificate::Column::Name)
+            .order_by_asc(certificate::Column::Id)
+            .offset(page.offset)
+            .limit(page.limit)
+            .into_partial_model::<SummaryRow>()
+            .all(&self.db)
+            .await?;
+        Ok(Page {
+            items: rows.into_iter().map(to_summary).collect::<Result<_, _>>()?,
+            total,
+            offset: page.offset,
+            limit: page.limit,
+        })
+    }
+
+    /// Counts of the versions matching `filter` by vault, issuer, issuer kind, key type and
+    /// expiry state, each computed with GROUP BY / COUNT in the database. Each facet is counted
+    /// under the whole filter except that facet's own fields (`by_vault` ignores `vault` and
+    /// `vaults`, `by_issuer` ignores `issuer`, `by_issuer_kind` ignores `issuer_kind`,
+    /// `by_key_type` ignores `key_type`, `by_state` ignores `state` and `include_missing`), so a
+    /// facet lists the alternatives to its current selection. With no such field set, every
+    /// facet counts exactly the filter's rows (and `by_state.missing` the missing ones).
+    pub async fn certificate_facets(
+        &self,
+        filter: &CertificateFilter,
+    ) -> Result<CertificateFacets, StoreError> {
+        use certificate::Column as C;
+        let count = || Expr::expr(Func::count(Expr::col((certificate::Entity, C::Id))));
+        let by_vault: Vec<(i64, i64)> = certificate::Entity::find()
+            .select_only()
+            .column(C::VaultId)
+            .column_as(count(), "n")
+            .filter(condition(filter, Facet::Vault)?)
+            .group_by(C::VaultId)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let grouped_issuers = |skip| async move {
+            let rows: Vec<(Option<String>, i64)> = certificate::Entity::find()
+                .select_only()
+                .column(C::PolicyIssuer)
+                .column_as(count(), "n")
+                .filter(condition(filter, skip)?)
+                .group_by(C::PolicyIssuer)
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            Ok::<_, StoreError>(rows)
+        };
+        let by_issuer = grouped_issuers(Facet::Issuer).await?;
+        let by_issuer_kind = grouped_issuers(Facet::IssuerKind).await?;
+        let by_key_type: Vec<(String, i64)> = certificate::Entity::find()
+            .select_only()
+            .column(C::KeyType)
+            .column_as(count(), "n")
+            .filter(condition(filter, Facet::KeyType)?)
+            .group_by(C::KeyType)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut states = certificate::Entity::find().select_only();
+        for (expr, alias) in EXPIRY.count_exprs(filter.now, filter.healthy_after_secs) {
+            states = states.column_as(expr, alias);
+        }
+        let by_state = states
+            .filter(condition(filter, Facet::State)?)
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        Ok(CertificateFacets {
+            by_vault: fold(by_vault, VaultId),
+            by_issuer: fold(by_issuer, |i| i.unwrap_or_else(|| "Unknown".to_string())),
+            by_issuer_kind: fold(by_issuer_kind, |i| IssuerKind::of(i.as_deref())),
+            by_key_type: fold(by_key_type, |k| k),
+            by_state: state_counts(by_state),
+        })
+    }
+
+    /// Every stored version (either source, missing ones included, with DER) of one name in a
+    /// vault, newest first (Key Vault created time, then id).
+    pub async fn find_certificate_versions(
+        &self,
+        vault_id: VaultId,
+        name: &str,
+    ) -> Result<Vec<Certificate>, StoreError> {
+        certificate::Entity::find()
+            .filter(certificate::Column::VaultId.eq(vault_id.0))
+            .filter(certificate::Column::Name.eq(name))
+            .order_by_desc(certificate::Column::KvCreated)
+            .order_by_desc(certificate::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(to_certificate)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{DbBackend, EntityTrait, PartialModelTrait, QuerySelect, QueryTrait};
+
+    use super::SummaryRow;
+    use crate::entities::certificate;
+
+    #[test]
+    fn summaries_never_select_the_der() {
+        let select = SummaryRow::select_cols(certificate::Entity::find().select_only());
+        let sql = select.build(DbBackend::Postgres).to_string();
+        assert!(!sql.contains("\"der\""), "{sql}");
+        assert!(sql.contains("\"sha256_hex\""), "{sql}");
+    }
+}
