@@ -7,6 +7,7 @@ pub mod keyvault;
 pub mod pem;
 pub mod pfx;
 pub mod request;
+pub mod tls_secret;
 pub mod x509;
 
 pub use error::CoreError;
