@@ -15,9 +15,9 @@ use certkeep_emulator::demo::{
 use certkeep_emulator::gate::{Counters, Faults, ThrottleSettings};
 use certkeep_emulator::state::AppState;
 use certkeep_engine::credentials::AddCredential;
-use certkeep_engine::discovery::{Scope, VaultReport};
+use certkeep_engine::discovery::VaultReport;
 use certkeep_engine::master_key::MasterKey;
-use certkeep_engine::{Engine, EngineConfig, NoProgress};
+use certkeep_engine::{Actor, Engine, EngineConfig, NoProgress, Scope};
 use certkeep_store::{CertificateFilter, Show, Store};
 use clap::ValueEnum as _;
 
@@ -335,7 +335,6 @@ async fn measure(args: &Args, dir: &Path, emu: &certkeep_emulator::Emulator) -> 
         },
         vault_concurrency,
         item_concurrency,
-        actor: "certkeep-bench".into(),
         ..Default::default()
     };
     engine_config.clouds.insert(cloud.name.clone(), cloud);
@@ -353,16 +352,20 @@ async fn measure(args: &Args, dir: &Path, emu: &certkeep_emulator::Emulator) -> 
         }
     );
     let engine = Arc::new(Engine::new(fresh.store.clone(), key, engine_config));
+    let actor = Actor::system("bench");
     let t = Instant::now();
     let added = engine
-        .add_credential(AddCredential {
-            name: "bench".into(),
-            cloud: "emulator".into(),
-            tenant_id: DEMO_TENANT.into(),
-            subscription_id: BULK_SUBSCRIPTION.into(),
-            client_id: DEMO_CLIENT_ID.into(),
-            client_secret: DEMO_CLIENT_SECRET.to_string().into(),
-        })
+        .add_credential(
+            &actor,
+            AddCredential {
+                name: "bench".into(),
+                cloud: "emulator".into(),
+                tenant_id: DEMO_TENANT.into(),
+                subscription_id: BULK_SUBSCRIPTION.into(),
+                client_id: DEMO_CLIENT_ID.into(),
+                client_secret: DEMO_CLIENT_SECRET.to_string().into(),
+            },
+        )
         .await?;
     println!(
         "credential added, {} vaults imported in {:.0} ms",
@@ -373,8 +376,15 @@ async fn measure(args: &Args, dir: &Path, emu: &certkeep_emulator::Emulator) -> 
     println!("RSS before discovery (emulator with its estate loaded): {rss_before:.0} MB");
 
     // 3. and 4. The full discovery, then an unchanged re-sync, counters reset before each.
-    let full = discover(&engine, args.run_on, emu, "full discovery (all versions)").await?;
-    let resync = discover(&engine, args.run_on, emu, "unchanged re-sync").await?;
+    let full = discover(
+        &engine,
+        &fresh.store,
+        args.run_on,
+        emu,
+        "full discovery (all versions)",
+    )
+    .await?;
+    let resync = discover(&engine, &fresh.store, args.run_on, emu, "unchanged re-sync").await?;
     let peak = peak_rss_mb();
 
     // 5. Figures.
@@ -470,11 +480,13 @@ fn target(pass: bool, text: &str) {
 /// the counters back.
 async fn discover(
     engine: &Arc<Engine>,
+    store: &Store,
     run_on: RunOn,
     emu: &certkeep_emulator::Emulator,
     label: &'static str,
 ) -> anyhow::Result<Run> {
     *emu.state.counters.lock() = Counters::default();
+    let actor = Actor::system("bench");
     let samples = Arc::new(std::sync::Mutex::new(Vec::new()));
     let sampler = tokio::spawn(sample(emu.state.clone(), samples.clone()));
     let cpu_before = CpuSnapshot::take();
@@ -483,29 +495,28 @@ async fn discover(
     let reports = match run_on {
         RunOn::Main => {
             engine
-                .discover_certificates(&Scope::default(), true, &NoProgress)
+                .discover_certificates(&actor, &Scope::default(), true, &NoProgress)
                 .await?
         }
         RunOn::Spawned => {
             let engine = engine.clone();
             tokio::spawn(async move {
+                let actor = Actor::system("bench");
                 engine
-                    .discover_certificates(&Scope::default(), true, &NoProgress)
+                    .discover_certificates(&actor, &Scope::default(), true, &NoProgress)
                     .await
             })
             .await??
         }
         RunOn::TaskPerVault => {
             let mut tasks = tokio::task::JoinSet::new();
-            for (credential, vault) in engine.list_vaults(None).await? {
+            for vault in engine.list_vaults(None).await? {
                 let engine = engine.clone();
-                let scope = Scope {
-                    credential: Some(credential),
-                    vault: Some(vault.record.name.clone()),
-                };
+                let scope = Scope::vault(vault.credential, vault.name);
                 tasks.spawn(async move {
+                    let actor = Actor::system("bench");
                     engine
-                        .discover_certificates(&scope, true, &NoProgress)
+                        .discover_certificates(&actor, &scope, true, &NoProgress)
                         .await
                 });
             }
@@ -523,8 +534,7 @@ async fn discover(
     sampler.abort();
     let _ = sampler.await;
     let timeline = samples.lock().map(|s| s.clone()).unwrap_or_default();
-    let versions_in_store = engine
-        .store()
+    let versions_in_store = store
         .count_certificates(&CertificateFilter {
             show: Show::All,
             ..Default::default()

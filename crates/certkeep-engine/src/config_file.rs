@@ -1,4 +1,4 @@
-//! The optional TOML config file (`--config`, `CERTKEEP_CONFIG`): custom clouds and how hard
+//! The optional TOML config file (the CLI's `--config`, `CERTKEEP_CONFIG`): custom clouds and how hard
 //! Certkeep may push Azure. Every problem names the field, e.g. `clouds[0].authority_host`.
 //!
 //! ```toml
@@ -20,43 +20,42 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use certkeep_azure::{AzureError, BudgetConfig, Cloud};
-use certkeep_engine::EngineConfig;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{CliError, CliResult};
+use crate::{EngineConfig, EngineError};
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct ConfigFile {
+pub struct ConfigFile {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub(crate) clouds: Vec<CloudEntry>,
+    pub clouds: Vec<CloudEntry>,
     #[serde(default, skip_serializing_if = "AzureSettings::is_default")]
-    pub(crate) azure: AzureSettings,
+    pub azure: AzureSettings,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct CloudEntry {
-    pub(crate) name: String,
-    pub(crate) authority_host: String,
-    pub(crate) arm_endpoint: String,
-    pub(crate) vault_dns_suffix: String,
+pub struct CloudEntry {
+    pub name: String,
+    pub authority_host: String,
+    pub arm_endpoint: String,
+    pub vault_dns_suffix: String,
     /// PEM file of an extra CA to trust; relative paths are relative to the config file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) ca_file: Option<PathBuf>,
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct AzureSettings {
+pub struct AzureSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) requests_per_10s: Option<u32>,
+    pub requests_per_10s: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) max_in_flight: Option<usize>,
+    pub max_in_flight: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) vault_concurrency: Option<usize>,
+    pub vault_concurrency: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) item_concurrency: Option<usize>,
+    pub item_concurrency: Option<usize>,
 }
 
 impl AzureSettings {
@@ -66,12 +65,13 @@ impl AzureSettings {
 }
 
 /// The engine configuration: defaults, plus the config file when one is given.
-pub(crate) fn engine_config(path: Option<&Path>) -> CliResult<EngineConfig> {
+/// A problem is [`EngineError::Invalid`] on field `config`, naming the file and the field path.
+pub fn engine_config(path: Option<&Path>) -> Result<EngineConfig, EngineError> {
     let mut config = EngineConfig::default();
     let Some(path) = path else {
         return Ok(config);
     };
-    let bad = |m: String| CliError::usage(format!("config file {}: {m}", path.display()));
+    let bad = |m: String| EngineError::invalid("config", format!("file {}: {m}", path.display()));
     let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read it: {e}")))?;
     let file = parse(&text).map_err(bad)?;
     let base = path.parent().unwrap_or(Path::new("."));
@@ -80,7 +80,7 @@ pub(crate) fn engine_config(path: Option<&Path>) -> CliResult<EngineConfig> {
 }
 
 /// Parses the TOML; errors read `field.path: what is wrong (line N)`.
-pub(crate) fn parse(text: &str) -> Result<ConfigFile, String> {
+pub fn parse(text: &str) -> Result<ConfigFile, String> {
     let de = toml::Deserializer::parse(text).map_err(|e| describe(text, "", &e))?;
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -107,11 +107,7 @@ fn describe(text: &str, path: &str, e: &toml::de::Error) -> String {
 }
 
 /// Checks every value and fills `config`.
-pub(crate) fn apply(
-    file: &ConfigFile,
-    base: &Path,
-    config: &mut EngineConfig,
-) -> Result<(), String> {
+pub fn apply(file: &ConfigFile, base: &Path, config: &mut EngineConfig) -> Result<(), String> {
     let builtin: Vec<String> = config.clouds.keys().cloned().collect();
     let mut seen: Vec<String> = Vec::new();
     for (i, c) in file.clouds.iter().enumerate() {
@@ -193,10 +189,12 @@ fn cloud_error(i: usize, e: AzureError) -> String {
 }
 
 /// Writes a config file (the demo writes one for the emulator cloud).
-pub(crate) fn write(path: &Path, file: &ConfigFile) -> CliResult {
-    let text = toml::to_string_pretty(file).map_err(|e| anyhow::anyhow!("config file: {e}"))?;
-    std::fs::write(path, text)?;
-    Ok(())
+pub fn write(path: &Path, file: &ConfigFile) -> Result<(), EngineError> {
+    let text = toml::to_string_pretty(file)
+        .map_err(|e| EngineError::invalid("config", format!("cannot encode it: {e}")))?;
+    std::fs::write(path, text).map_err(|e| {
+        EngineError::invalid("config", format!("cannot write {}: {e}", path.display()))
+    })
 }
 
 #[cfg(test)]

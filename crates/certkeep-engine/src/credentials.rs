@@ -8,7 +8,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::master_key::credential_aad;
-use crate::{Engine, EngineError, records};
+use crate::views::Timestamp;
+use crate::{Actor, Engine, EngineError, records};
 
 /// What `credential add` takes. The secret never comes from a command-line flag.
 pub struct AddCredential {
@@ -30,9 +31,17 @@ pub struct CredentialView {
     pub subscription_id: String,
     pub client_id: String,
     pub secret_set: bool,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
     pub vaults: usize,
+}
+
+/// What removing a credential took with it (from Certkeep only; Azure is untouched).
+#[derive(Debug, Clone, Serialize)]
+pub struct Removed {
+    pub credential: String,
+    #[serde(flatten)]
+    pub counts: DeletedCounts,
 }
 
 /// Outcome of adding a credential: it, and the vaults imported with it.
@@ -90,15 +99,34 @@ impl Engine {
             subscription_id: c.subscription_id.clone(),
             client_id: c.client_id.clone(),
             secret_set: !c.secret_ciphertext.is_empty(),
-            created_at: c.created_at,
-            updated_at: c.updated_at,
+            created_at: c.created_at.into(),
+            updated_at: c.updated_at.into(),
             vaults,
         }
     }
 
     /// Checks the fields, then Azure (token, subscription), then stores the credential and
     /// imports every vault of the subscription. Repeating it with the same identity only syncs.
-    pub async fn add_credential(&self, input: AddCredential) -> Result<Added, EngineError> {
+    pub async fn add_credential(
+        &self,
+        actor: &Actor,
+        input: AddCredential,
+    ) -> Result<Added, EngineError> {
+        let target = input.name.trim().to_string();
+        self.audited(
+            actor,
+            "credential.add",
+            &target,
+            self.add_credential_checked(actor, input),
+        )
+        .await
+    }
+
+    async fn add_credential_checked(
+        &self,
+        actor: &Actor,
+        input: AddCredential,
+    ) -> Result<Added, EngineError> {
         let name = check_name(&input.name)?;
         let tenant_id = check_guid("tenant_id", &input.tenant_id)?;
         let subscription_id = check_guid("subscription_id", &input.subscription_id)?;
@@ -117,7 +145,7 @@ impl Engine {
                     what: format!("a credential named '{name}'"),
                 });
             }
-            let vaults = self.sync_credential_vaults(&existing).await?;
+            let vaults = self.sync_credential_vaults(actor, &existing).await?;
             let count = self.store.list_vaults(Some(&existing.id)).await?.len();
             return Ok(Added {
                 credential: self.view(&existing, count),
@@ -139,7 +167,7 @@ impl Engine {
         let vaults = arm.list_vaults(&subscription_id).await?;
 
         let id = CredentialId::parse(&uuid::Uuid::new_v4().to_string())?;
-        let sealed = self.key.seal(
+        let sealed = self.key()?.seal(
             input.client_secret.expose_secret().as_bytes(),
             &credential_aad(id.as_str()),
         )?;
@@ -158,6 +186,7 @@ impl Engine {
             .create_credential(
                 new,
                 self.audit(
+                    actor,
                     "credential.add",
                     &name,
                     "succeeded",
@@ -172,8 +201,8 @@ impl Engine {
                 &credential.id,
                 &records,
                 true,
-                Self::now(),
-                self.audit("vault.sync", &name, "succeeded", json!({})),
+                self.now(),
+                self.audit(actor, "vault.sync", &name, "succeeded", json!({})),
             )
             .await?;
         Ok(Added {
@@ -186,6 +215,22 @@ impl Engine {
     /// Replaces the client secret after checking the new one against Azure.
     pub async fn update_credential_secret(
         &self,
+        actor: &Actor,
+        name: &str,
+        secret: SecretString,
+    ) -> Result<CredentialView, EngineError> {
+        self.audited(
+            actor,
+            "credential.update",
+            name,
+            self.rotate_secret(actor, name, secret),
+        )
+        .await
+    }
+
+    async fn rotate_secret(
+        &self,
+        actor: &Actor,
         name: &str,
         secret: SecretString,
     ) -> Result<CredentialView, EngineError> {
@@ -197,7 +242,7 @@ impl Engine {
         spec.client_secret = secret.clone();
         let session = AzureSession::with_retry(&spec, &RetrySettings::interactive())?;
         ArmClient::new(&session)?.check_token(&session).await?;
-        let sealed = self.key.seal(
+        let sealed = self.key()?.seal(
             secret.expose_secret().as_bytes(),
             &credential_aad(existing.id.as_str()),
         )?;
@@ -207,6 +252,7 @@ impl Engine {
                 sealed.bytes,
                 &sealed.key_id,
                 self.audit(
+                    actor,
                     "credential.update",
                     name,
                     "succeeded",
@@ -220,14 +266,40 @@ impl Engine {
     }
 
     /// Removes a credential and everything discovered through it (Azure is untouched).
-    pub async fn remove_credential(&self, name: &str) -> Result<DeletedCounts, EngineError> {
-        let existing = self.credential(name).await?;
+    pub async fn remove_credential(
+        &self,
+        actor: &Actor,
+        name: &str,
+    ) -> Result<Removed, EngineError> {
+        self.audited(actor, "credential.remove", name, async {
+            let existing = self.credential(name).await?;
+            let counts = self
+                .store
+                .delete_credential(
+                    &existing.id,
+                    self.audit(actor, "credential.remove", name, "succeeded", json!({})),
+                )
+                .await?;
+            Ok(Removed {
+                credential: name.to_string(),
+                counts,
+            })
+        })
+        .await
+    }
+
+    /// How many certificate versions (any state) a credential's vaults hold, for a
+    /// confirmation prompt.
+    pub async fn credential_certificate_count(&self, name: &str) -> Result<u64, EngineError> {
+        let c = self.credential(name).await?;
         Ok(self
             .store
-            .delete_credential(
-                &existing.id,
-                self.audit("credential.remove", name, "succeeded", json!({})),
-            )
+            .count_certificates(&certkeep_store::CertificateFilter {
+                show: certkeep_store::Show::All,
+                credential: Some(c.id),
+                include_missing: true,
+                ..Default::default()
+            })
             .await?)
     }
 

@@ -13,14 +13,8 @@ use futures::{StreamExt as _, TryStreamExt as _};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::{Engine, EngineError, Progress, records};
-
-/// Which vaults a discovery covers.
-#[derive(Debug, Clone, Default)]
-pub struct Scope {
-    pub credential: Option<String>,
-    pub vault: Option<String>,
-}
+use crate::reports::ItemOutcome;
+use crate::{Actor, Engine, EngineError, Progress, Scope, records};
 
 /// What one vault's discovery did.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -33,44 +27,29 @@ pub struct VaultReport {
     pub versions_updated: usize,
     pub versions_unchanged: usize,
     pub marked_missing: usize,
+    /// Versions that could not be read (`name/version: reason`); the vault went on.
+    pub skipped: Vec<String>,
     pub error: Option<String>,
+}
+
+impl ItemOutcome for VaultReport {
+    const KIND: &'static str = "vaults";
+    fn label(&self) -> String {
+        format!("{}/{}", self.credential, self.vault)
+    }
+    fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
 }
 
 const KIND_CURRENT: &str = "discover_certificates";
 const KIND_ALL: &str = "discover_certificates_all_versions";
 
 impl Engine {
-    /// The (credential, vault) pairs in scope; missing vaults are skipped.
-    pub(crate) async fn vaults_in_scope(
-        &self,
-        scope: &Scope,
-    ) -> Result<Vec<(Credential, Vault)>, EngineError> {
-        if let (Some(c), Some(v)) = (&scope.credential, &scope.vault) {
-            return Ok(vec![self.vault(c, v).await?]);
-        }
-        if scope.vault.is_some() {
-            return Err(EngineError::invalid(
-                "vault",
-                "give --credential with --vault",
-            ));
-        }
-        let mut out = Vec::new();
-        for c in self
-            .credentials_in_scope(scope.credential.as_deref())
-            .await?
-        {
-            for v in self.store.list_vaults(Some(&c.id)).await? {
-                if !v.is_missing {
-                    out.push((c.clone(), v));
-                }
-            }
-        }
-        Ok(out)
-    }
-
     /// `discover certificates`: every vault in scope, some at the same time.
     pub async fn discover_certificates(
         &self,
+        actor: &Actor,
         scope: &Scope,
         all_versions: bool,
         progress: &dyn Progress,
@@ -79,7 +58,9 @@ impl Engine {
         progress.phase("vaults", vaults.len() as u64);
         let reports: Vec<VaultReport> = futures::stream::iter(vaults)
             .map(|(c, v)| async move {
-                let r = self.discover_vault_certificates(&c, &v, all_versions).await;
+                let r = self
+                    .discover_vault_certificates(actor, &c, &v, all_versions)
+                    .await;
                 progress.advance(1);
                 r
             })
@@ -91,6 +72,7 @@ impl Engine {
 
     async fn discover_vault_certificates(
         &self,
+        actor: &Actor,
         c: &Credential,
         v: &Vault,
         all_versions: bool,
@@ -104,7 +86,7 @@ impl Engine {
         };
         let run = match self
             .store
-            .start_sync_run(kind, Some(&c.id), Some(v.id), Self::now())
+            .start_sync_run(kind, Some(&c.id), Some(v.id), self.now())
             .await
         {
             Ok(r) => r,
@@ -122,6 +104,7 @@ impl Engine {
         };
         let counts = serde_json::to_value(&report).unwrap_or_default();
         let audit = self.audit(
+            actor,
             "certificate.discover",
             &target,
             outcome.as_str(),
@@ -129,7 +112,7 @@ impl Engine {
         );
         if let Err(e) = self
             .store
-            .finish_sync_run(run, outcome, counts, error.as_deref(), Self::now(), audit)
+            .finish_sync_run(run, outcome, counts, error.as_deref(), self.now(), audit)
             .await
         {
             tracing::warn!("recording the end of a discovery failed: {e}");
@@ -171,7 +154,7 @@ impl Engine {
                 to_fetch.push(item.clone());
             }
         }
-        let totals: Vec<UpsertCounts> = futures::stream::iter(to_fetch)
+        let fetched: Vec<Fetched> = futures::stream::iter(to_fetch)
             .map(|item| {
                 let client = client.clone();
                 async move {
@@ -182,10 +165,11 @@ impl Engine {
             .buffer_unordered(self.config.item_concurrency.max(1))
             .try_collect()
             .await?;
-        for t in totals {
-            report.versions_added += t.added;
-            report.versions_updated += t.updated;
-            report.versions_unchanged += t.unchanged;
+        for f in fetched {
+            report.versions_added += f.counts.added;
+            report.versions_updated += f.counts.updated;
+            report.versions_unchanged += f.counts.unchanged;
+            report.skipped.extend(f.skipped);
         }
 
         // Stored certificates the complete listing no longer shows: missing only if a direct GET says 404.
@@ -196,39 +180,40 @@ impl Engine {
             }
             match client.get_certificate(name, None).await {
                 Err(AzureError::NotFound { .. }) => missing.push(name.clone()),
-                Ok(bundle) => {
-                    let rec = records::bundle_record(&bundle, true)?;
-                    self.store
-                        .upsert_certificate_versions(v.id, &[rec], Self::now())
-                        .await?;
-                }
+                Ok(bundle) => match records::bundle_record(&bundle, true) {
+                    Ok(rec) => {
+                        self.store
+                            .upsert_certificate_versions(v.id, &[rec], self.now())
+                            .await?;
+                    }
+                    Err(e) => report.skipped.push(skip_reason(&bundle, &e)),
+                },
                 Err(e) => return Err(e.into()),
             }
         }
         report.marked_missing = self
             .store
-            .mark_certificates_missing(v.id, CertificateSource::KeyVault, &missing, Self::now())
+            .mark_certificates_missing(v.id, CertificateSource::KeyVault, &missing, self.now())
             .await?;
-        self.store
-            .mark_vault_certs_synced(v.id, Self::now())
-            .await?;
+        self.store.mark_vault_certs_synced(v.id, self.now()).await?;
         Ok(())
     }
 
     /// Fetches one certificate (its current version, or all) and stores it in one transaction.
+    /// A version whose certificate cannot be parsed is skipped with its reason.
     async fn fetch_certificate(
         &self,
         client: &Arc<VaultClient>,
         vault: VaultId,
         item: &CertListItem,
         all_versions: bool,
-    ) -> Result<UpsertCounts, EngineError> {
-        let mut recs = Vec::new();
+    ) -> Result<Fetched, EngineError> {
+        let mut bundles = Vec::new();
         if all_versions {
             let versions = client.list_certificate_versions(&item.name).await?;
             for ver in versions {
                 match client.get_certificate(&item.name, Some(&ver.version)).await {
-                    Ok(b) => recs.push(records::bundle_record(&b, b.x5t == item.x5t)?),
+                    Ok(b) => bundles.push(b),
                     // A version deleted between listing and reading is simply not there any more.
                     Err(AzureError::NotFound { .. }) => {}
                     Err(e) => return Err(e.into()),
@@ -236,23 +221,67 @@ impl Engine {
             }
         } else {
             match client.get_certificate(&item.name, None).await {
-                Ok(b) => recs.push(records::bundle_record(&b, true)?),
-                Err(AzureError::NotFound { .. }) => return Ok(UpsertCounts::default()),
+                Ok(b) => bundles.push(b),
+                Err(AzureError::NotFound { .. }) => return Ok(Fetched::default()),
                 Err(e) => return Err(e.into()),
+            }
+        }
+        let current = current_version(&bundles, &item.x5t, all_versions);
+        let mut recs = Vec::new();
+        let mut skipped = Vec::new();
+        for b in &bundles {
+            match records::bundle_record(b, Some(b.version.as_str()) == current) {
+                Ok(r) => recs.push(r),
+                Err(e) => skipped.push(skip_reason(b, &e)),
             }
         }
         let counts = self
             .store
-            .upsert_certificate_versions(vault, &recs, Self::now())
+            .upsert_certificate_versions(vault, &recs, self.now())
             .await?;
         self.store
             .mark_certificates_present(
                 vault,
                 CertificateSource::KeyVault,
                 std::slice::from_ref(&item.name),
-                Self::now(),
+                self.now(),
             )
             .await?;
-        Ok(counts)
+        Ok(Fetched { counts, skipped })
     }
+}
+
+/// What fetching one certificate stored and skipped.
+#[derive(Default)]
+struct Fetched {
+    counts: UpsertCounts,
+    skipped: Vec<String>,
+}
+
+fn skip_reason(b: &certkeep_azure::CertBundle, e: &EngineError) -> String {
+    let reason = match e {
+        EngineError::Invalid { reason, .. } => reason.clone(),
+        other => other.to_string(),
+    };
+    format!("{}/{}: {reason}", b.name, b.version)
+}
+
+/// Which fetched version is the name's current one. Key Vault's current version is the newest:
+/// among the versions with the listing's thumbprint (the same PFX imported twice gives several),
+/// the most recently created; when none has it (the listing raced a new version), the newest.
+/// Fetching only the current version, that one is it.
+fn current_version<'a>(
+    bundles: &'a [certkeep_azure::CertBundle],
+    listed_x5t: &str,
+    all_versions: bool,
+) -> Option<&'a str> {
+    if !all_versions {
+        return bundles.first().map(|b| b.version.as_str());
+    }
+    let newest = |it: &mut dyn Iterator<Item = &'a certkeep_azure::CertBundle>| {
+        it.max_by_key(|b| (b.created.unwrap_or_default(), b.version.clone()))
+            .map(|b| b.version.as_str())
+    };
+    newest(&mut bundles.iter().filter(|b| b.x5t == listed_x5t))
+        .or_else(|| newest(&mut bundles.iter()))
 }

@@ -6,10 +6,10 @@ use std::sync::{Arc, Mutex};
 
 use certkeep_azure::secrecy::SecretString;
 use certkeep_azure::{AzureCredentialSpec, AzureSession, Cloud, PoolConfig, VaultPool};
-use certkeep_store::{Credential, NewAuditEvent, Store};
+use certkeep_store::{Clock, Credential, NewAuditEvent, Store, SystemClock};
 
-use crate::EngineError;
-use crate::master_key::{MasterKey, Sealed, credential_aad};
+use crate::master_key::{KeyError, MasterKey, Sealed, credential_aad};
+use crate::{Actor, EngineError};
 
 /// How the engine talks to Azure.
 #[derive(Debug, Clone)]
@@ -24,8 +24,6 @@ pub struct EngineConfig {
     /// budget busy at Azure's latencies; more only adds SQLite write-lock waits (measured, see
     /// docs/benchmarks.md). The per-vault budget still bounds what reaches Azure.
     pub item_concurrency: usize,
-    /// Who is acting, for the audit log.
-    pub actor: String,
 }
 
 impl Default for EngineConfig {
@@ -43,41 +41,72 @@ impl Default for EngineConfig {
             pool: PoolConfig::default(),
             vault_concurrency: 8,
             item_concurrency: 16,
-            actor: "cli".into(),
         }
     }
 }
 
+/// The one door every front end (CLI, REST API, web pages) goes through.
 pub struct Engine {
     pub(crate) store: Store,
-    pub(crate) key: MasterKey,
+    /// Absent when opened read-only with no key file yet (nothing sealed exists).
+    key: Option<MasterKey>,
+    key_path: Option<std::path::PathBuf>,
     pub(crate) config: EngineConfig,
+    clock: Arc<dyn Clock>,
     pools: Mutex<HashMap<String, Arc<VaultPool>>>,
 }
 
 impl Engine {
+    /// An engine over an open store, on the system clock. Front ends use [`Engine::open`].
     pub fn new(store: Store, key: MasterKey, config: EngineConfig) -> Self {
+        Self::assemble(store, Some(key), None, config, Arc::new(SystemClock))
+    }
+
+    pub(crate) fn assemble(
+        store: Store,
+        key: Option<MasterKey>,
+        key_path: Option<std::path::PathBuf>,
+        config: EngineConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             store,
             key,
+            key_path,
             config,
+            clock,
             pools: Mutex::new(HashMap::new()),
         }
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// The same engine reading time from `clock` (tests warp it; the store keeps its own
+    /// clock only for rows written without an explicit time).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     pub fn config(&self) -> &EngineConfig {
         &self.config
     }
 
-    pub(crate) fn now() -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or_default()
+    /// Now, in Unix seconds, from the engine's clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// Closes the database pool (waits for connections to be returned).
+    pub async fn close(self) -> Result<(), EngineError> {
+        Ok(self.store.close().await?)
+    }
+
+    pub(crate) fn key(&self) -> Result<&MasterKey, EngineError> {
+        self.key.as_ref().ok_or_else(|| {
+            EngineError::Key(KeyError::Io {
+                path: self.key_path.clone().unwrap_or_default(),
+                reason: "no master key was loaded (the engine was opened read-only)".into(),
+            })
+        })
     }
 
     pub(crate) fn cloud(&self, name: &str) -> Result<Cloud, EngineError> {
@@ -92,18 +121,56 @@ impl Engine {
 
     pub(crate) fn audit(
         &self,
+        actor: &Actor,
         action: &str,
         target: &str,
         outcome: &str,
         detail: serde_json::Value,
     ) -> NewAuditEvent {
         NewAuditEvent {
-            actor: self.config.actor.clone(),
+            actor: actor.audit_name(),
             action: action.into(),
             target: target.into(),
             outcome: outcome.into(),
             detail,
         }
+    }
+
+    /// Records that an action failed (its own event: the failed change wrote nothing). The
+    /// error's text never holds a secret. A failure to record is logged, not raised over the
+    /// original error.
+    pub(crate) async fn audit_failure(
+        &self,
+        actor: &Actor,
+        action: &str,
+        target: &str,
+        error: &EngineError,
+    ) {
+        let event = self.audit(
+            actor,
+            action,
+            target,
+            "failed",
+            serde_json::json!({"error": error.to_string(), "exit_code": error.exit_code()}),
+        );
+        if let Err(e) = self.store.record_audit_event(event).await {
+            tracing::warn!("recording a failed {action} in the audit log failed: {e}");
+        }
+    }
+
+    /// Runs a use case and, when it fails, records the failure under `action` and `target`.
+    pub(crate) async fn audited<T>(
+        &self,
+        actor: &Actor,
+        action: &str,
+        target: &str,
+        work: impl std::future::Future<Output = Result<T, EngineError>>,
+    ) -> Result<T, EngineError> {
+        let result = work.await;
+        if let Err(e) = &result {
+            self.audit_failure(actor, action, target, e).await;
+        }
+        result
     }
 
     /// The credential's Azure identity with its secret unsealed (kept in memory only).
@@ -112,7 +179,7 @@ impl Engine {
             key_id: c.secret_key_id.clone(),
             bytes: c.secret_ciphertext.clone(),
         };
-        let plain = self.key.open(&sealed, &credential_aad(c.id.as_str()))?;
+        let plain = self.key()?.open(&sealed, &credential_aad(c.id.as_str()))?;
         let secret = String::from_utf8(plain)
             .map_err(|_| EngineError::invalid("client_secret", "stored secret is not text"))?;
         Ok(AzureCredentialSpec {
@@ -142,26 +209,5 @@ impl Engine {
             .map_err(|_| EngineError::invalid("engine", "poisoned"))?
             .insert(key, pool.clone());
         Ok(pool)
-    }
-
-    /// Finds a credential by name.
-    pub async fn credential(&self, name: &str) -> Result<Credential, EngineError> {
-        self.store
-            .find_credential_by_name(name)
-            .await?
-            .ok_or_else(|| EngineError::NotFound {
-                what: format!("credential '{name}'"),
-            })
-    }
-
-    /// The credentials a command applies to: one by name, or all.
-    pub(crate) async fn credentials_in_scope(
-        &self,
-        name: Option<&str>,
-    ) -> Result<Vec<Credential>, EngineError> {
-        match name {
-            Some(n) => Ok(vec![self.credential(n).await?]),
-            None => Ok(self.store.list_credentials().await?),
-        }
     }
 }

@@ -26,11 +26,12 @@ pub enum EngineError {
     /// The master key could not be used.
     #[error(transparent)]
     Key(#[from] KeyError),
-    /// Some vaults failed while others succeeded.
-    #[error("{failed} of {total} vaults failed: {first}")]
+    /// Some items (vaults, credentials, certificates) failed; the others succeeded.
+    #[error("{failed} of {total} {what} failed: {first}")]
     Partial {
         failed: usize,
         total: usize,
+        what: &'static str,
         first: String,
     },
 }

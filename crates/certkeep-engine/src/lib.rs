@@ -2,16 +2,27 @@
 //! (secrets sealed at rest), import vaults, sync issuers, discover certificates (every version,
 //! incrementally) and TLS secrets. Every use case writes an audit event with its outcome.
 
+pub mod actor;
+pub mod config_file;
 pub mod credentials;
 pub mod discovery;
 pub mod engine;
 pub mod error;
 pub mod master_key;
+pub mod open;
 pub mod progress;
+pub mod queries;
 pub mod records;
+pub mod reports;
+pub mod scope;
 pub mod secret_discovery;
 pub mod vaults;
+pub mod views;
 
+pub use actor::Actor;
+pub use certkeep_store::{Clock, SystemClock};
 pub use engine::{Engine, EngineConfig};
 pub use error::EngineError;
+pub use open::{EngineOptions, KeyAccess};
 pub use progress::{NoProgress, Progress};
+pub use scope::Scope;

@@ -2,19 +2,19 @@
 //! "all, including certificate-backed"), one record per version; optionally the certificate
 //! inside the current version becomes a certificate record tagged with its source secret.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use certkeep_azure::secrecy::ExposeSecret as _;
 use certkeep_azure::{AzureError, SecretItem};
 use certkeep_store::{
     CertificateFilter, CertificateSource, Credential, Show, SyncOutcome, TlsSecretFilter, Vault,
 };
-use futures::StreamExt as _;
+use futures::{StreamExt as _, TryStreamExt as _};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::discovery::Scope;
-use crate::{Engine, EngineError, Progress, records};
+use crate::reports::ItemOutcome;
+use crate::{Actor, Engine, EngineError, Progress, Scope, records};
 
 /// Which secrets count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +30,8 @@ pub struct SecretReport {
     pub credential: String,
     pub vault: String,
     pub secrets: usize,
+    /// Secrets whose current version was unchanged since the last discovery (not re-read).
+    pub unchanged_skipped: usize,
     pub versions_added: usize,
     pub versions_updated: usize,
     pub versions_unchanged: usize,
@@ -39,9 +41,30 @@ pub struct SecretReport {
     pub error: Option<String>,
 }
 
+impl ItemOutcome for SecretReport {
+    const KIND: &'static str = "vaults";
+    fn label(&self) -> String {
+        format!("{}/{}", self.credential, self.vault)
+    }
+    fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+}
+
+/// What reading one secret stored.
+#[derive(Default)]
+struct SecretFetched {
+    added: usize,
+    updated: usize,
+    unchanged: usize,
+    certificates_added: usize,
+    skipped: Option<String>,
+}
+
 impl Engine {
     pub async fn discover_secrets(
         &self,
+        actor: &Actor,
         scope: &Scope,
         kind: SecretKind,
         add_certificates: bool,
@@ -52,7 +75,7 @@ impl Engine {
         let reports = futures::stream::iter(vaults)
             .map(|(c, v)| async move {
                 let r = self
-                    .discover_vault_secrets(&c, &v, kind, add_certificates)
+                    .discover_vault_secrets(actor, &c, &v, kind, add_certificates)
                     .await;
                 progress.advance(1);
                 r
@@ -65,6 +88,7 @@ impl Engine {
 
     async fn discover_vault_secrets(
         &self,
+        actor: &Actor,
         c: &Credential,
         v: &Vault,
         kind: SecretKind,
@@ -78,7 +102,7 @@ impl Engine {
         };
         let run = match self
             .store
-            .start_sync_run("discover_secrets", Some(&c.id), Some(v.id), Self::now())
+            .start_sync_run("discover_secrets", Some(&c.id), Some(v.id), self.now())
             .await
         {
             Ok(r) => r,
@@ -95,10 +119,10 @@ impl Engine {
             Err(e) => (SyncOutcome::Failed, Some(e.to_string())),
         };
         let counts = serde_json::to_value(&report).unwrap_or_default();
-        let audit = self.audit("secret.discover", &target, outcome.as_str(), json!({"include_certificate_backed": kind == SecretKind::All, "add_certificates": add_certificates}));
+        let audit = self.audit(actor, "secret.discover", &target, outcome.as_str(), json!({"include_certificate_backed": kind == SecretKind::All, "add_certificates": add_certificates}));
         if let Err(e) = self
             .store
-            .finish_sync_run(run, outcome, counts, error.as_deref(), Self::now(), audit)
+            .finish_sync_run(run, outcome, counts, error.as_deref(), self.now(), audit)
             .await
         {
             tracing::warn!("recording the end of a discovery failed: {e}");
@@ -124,47 +148,47 @@ impl Engine {
             .collect();
         report.secrets = listed.len();
         let names: HashSet<String> = listed.iter().map(|s| s.name.to_ascii_lowercase()).collect();
+        // Incremental: a secret whose current version is stored with the listing's updated time
+        // (and, when certificates are wanted, already linked to its certificate) is not re-read.
+        let markers: HashMap<String, (i64, bool)> = self
+            .store
+            .list_tls_secrets(&TlsSecretFilter {
+                show: Show::Current,
+                vault: Some(v.id),
+                ..Default::default()
+            })
+            .await?
+            .into_iter()
+            .map(|s| {
+                (
+                    s.record.name.clone(),
+                    (s.record.kv_updated, s.certificate_id.is_some()),
+                )
+            })
+            .collect();
+        let mut to_read = Vec::new();
         for item in &listed {
-            let versions = client.list_secret_versions(&item.name).await?;
-            let current = versions
-                .iter()
-                .max_by_key(|s| (s.created.unwrap_or_default(), s.version.clone()))
-                .map(|s| s.version.clone());
-            let recs: Vec<_> = versions
-                .iter()
-                .filter(|s| {
-                    s.content_type
-                        .as_deref()
-                        .is_some_and(certkeep_core::keyvault::is_tls_content_type)
-                })
-                .map(|s| {
-                    records::tls_secret_record(&item.name, s, Some(&s.version) == current.as_ref())
-                })
-                .collect();
-            let counts = self
-                .store
-                .upsert_tls_secret_versions(v.id, &recs, Self::now())
-                .await?;
-            report.versions_added += counts.added;
-            report.versions_updated += counts.updated;
-            report.versions_unchanged += counts.unchanged;
-            if add_certificates && let Some(ver) = &current {
-                match self
-                    .certificate_from_secret(&client, v, &item.name, ver, item.managed)
-                    .await
-                {
-                    Ok(added) => report.certificates_added += added,
-                    Err(EngineError::Azure(
-                        e @ (AzureError::VaultAccessDenied { .. } | AzureError::Http { .. }),
-                    )) => {
-                        report.skipped.push(format!("{}: {e}", item.name));
-                    }
-                    Err(EngineError::Invalid { reason, .. }) => {
-                        report.skipped.push(format!("{}: {reason}", item.name))
-                    }
-                    Err(e) => return Err(e),
-                }
+            let unchanged = markers.get(&item.name).is_some_and(|(updated, linked)| {
+                Some(*updated) == item.updated && (*linked || !add_certificates)
+            });
+            if unchanged {
+                report.unchanged_skipped += 1;
+            } else {
+                to_read.push(item.clone());
             }
+        }
+        let client = &client;
+        let fetched: Vec<SecretFetched> = futures::stream::iter(to_read)
+            .map(|item| async move { self.read_secret(client, v, &item, add_certificates).await })
+            .buffer_unordered(self.config.item_concurrency.max(1))
+            .try_collect()
+            .await?;
+        for f in fetched {
+            report.versions_added += f.added;
+            report.versions_updated += f.updated;
+            report.versions_unchanged += f.unchanged;
+            report.certificates_added += f.certificates_added;
+            report.skipped.extend(f.skipped);
         }
         // Stored secrets that are no longer listed are kept, marked missing.
         let stored = self
@@ -196,6 +220,58 @@ impl Engine {
         Ok(())
     }
 
+    /// Stores every TLS version of one secret; optionally the certificate of its current one.
+    async fn read_secret(
+        &self,
+        client: &certkeep_azure::VaultClient,
+        v: &Vault,
+        item: &SecretItem,
+        add_certificates: bool,
+    ) -> Result<SecretFetched, EngineError> {
+        let versions = client.list_secret_versions(&item.name).await?;
+        let current = versions
+            .iter()
+            .max_by_key(|s| (s.created.unwrap_or_default(), s.version.clone()))
+            .map(|s| s.version.clone());
+        let recs: Vec<_> = versions
+            .iter()
+            .filter(|s| {
+                s.content_type
+                    .as_deref()
+                    .is_some_and(certkeep_core::keyvault::is_tls_content_type)
+            })
+            .map(|s| {
+                records::tls_secret_record(&item.name, s, Some(&s.version) == current.as_ref())
+            })
+            .collect();
+        let counts = self
+            .store
+            .upsert_tls_secret_versions(v.id, &recs, self.now())
+            .await?;
+        let mut out = SecretFetched {
+            added: counts.added,
+            updated: counts.updated,
+            unchanged: counts.unchanged,
+            ..Default::default()
+        };
+        if add_certificates && let Some(ver) = &current {
+            match self
+                .certificate_from_secret(client, v, &item.name, ver, item.managed)
+                .await
+            {
+                Ok(added) => out.certificates_added = added,
+                Err(EngineError::Azure(
+                    e @ (AzureError::VaultAccessDenied { .. } | AzureError::Http { .. }),
+                )) => out.skipped = Some(format!("{}: {e}", item.name)),
+                Err(EngineError::Invalid { reason, .. }) => {
+                    out.skipped = Some(format!("{}: {reason}", item.name))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+
     /// Reads the secret's value, stores the certificate inside, and links the two. The secret
     /// backing a Key Vault certificate holds that very certificate version: it is stored once,
     /// as the Key Vault certificate it is, not as a second record.
@@ -212,7 +288,7 @@ impl Engine {
             let rec = records::bundle_record(&bundle, true)?;
             let counts = self
                 .store
-                .upsert_certificate_versions(v.id, &[rec], Self::now())
+                .upsert_certificate_versions(v.id, &[rec], self.now())
                 .await?;
             self.link_secret(v, name, version, CertificateSource::KeyVault)
                 .await?;
@@ -240,7 +316,7 @@ impl Engine {
         let rec = records::certificate_record(origin, &der)?;
         let counts = self
             .store
-            .upsert_certificate_versions(v.id, &[rec], Self::now())
+            .upsert_certificate_versions(v.id, &[rec], self.now())
             .await?;
         self.link_secret(v, name, version, CertificateSource::TlsSecret)
             .await?;

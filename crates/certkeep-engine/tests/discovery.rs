@@ -2,195 +2,23 @@
 //! PostgreSQL: discovery equals the emulator's ground truth, re-running adds nothing, faults do
 //! not change the result, vanished certificates are marked missing, secrets are discovered.
 
-use std::collections::BTreeSet;
+mod common;
 
+use certkeep_azure::Cloud;
 use certkeep_azure::secrecy::SecretString;
-use certkeep_azure::{BudgetConfig, Cloud, PoolConfig};
 use certkeep_emulator::demo::{
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SUBSCRIPTIONS, DEMO_TENANT, NO_ACCESS_CLIENT_ID,
     NO_ACCESS_CLIENT_SECRET,
 };
-use certkeep_emulator::{Config, Emulator};
 use certkeep_engine::credentials::AddCredential;
-use certkeep_engine::discovery::Scope;
 use certkeep_engine::master_key::MasterKey;
 use certkeep_engine::secret_discovery::SecretKind;
-use certkeep_engine::{Engine, EngineConfig, EngineError, NoProgress};
-use certkeep_store::{CertificateFilter, CertificateSource, Show, Store, TlsSecretFilter};
-use serde_json::{Value, json};
+use certkeep_engine::views::CertificateQuery;
+use certkeep_engine::{Engine, EngineError, NoProgress, Scope};
+use certkeep_store::{CertificateFilter, CertificateSource, Show, TlsSecretFilter};
+use serde_json::json;
 
-struct Fixture {
-    emu: Emulator,
-    cloud: Cloud,
-    http: reqwest::Client,
-    dir: std::path::PathBuf,
-}
-
-impl Fixture {
-    async fn start() -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "ck-engine-{}-{}",
-            std::process::id(),
-            uuid::Uuid::new_v4()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let emu = Emulator::start(Config {
-            data_dir: dir.join("emulator"),
-            self_delay_secs: 0.0,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-        emu.load_seed(&certkeep_emulator::demo::demo_seed())
-            .unwrap();
-        let e = emu.endpoints();
-        let cloud = Cloud::custom(
-            "emulator",
-            &e.authority(),
-            &e.arm(),
-            "vault.localhost",
-            Some(emu.ca_pem().to_string()),
-        )
-        .unwrap();
-        let http = certkeep_azure::transport::http_client(&cloud).unwrap();
-        Self {
-            emu,
-            cloud,
-            http,
-            dir,
-        }
-    }
-
-    /// Stores to test: SQLite always, PostgreSQL when configured (a database of its own).
-    async fn stores(&self) -> Vec<(String, Store)> {
-        let mut out = vec![(
-            "sqlite".to_string(),
-            Store::connect(&format!(
-                "sqlite://{}",
-                self.dir
-                    .join(format!("{}.db", uuid::Uuid::new_v4()))
-                    .display()
-            ))
-            .await
-            .unwrap(),
-        )];
-        if let Ok(base) = std::env::var("CERTKEEP_TEST_DATABASE_URL") {
-            let db = format!("ck_engine_{}", uuid::Uuid::new_v4().simple());
-            let ok = std::process::Command::new("psql")
-                .args([base.as_str(), "-q", "-c", &format!("CREATE DATABASE {db}")])
-                .status()
-                .map(|s| s.success())
-                .unwrap_or(false);
-            assert!(ok, "could not create a PostgreSQL database for the test");
-            let url = match base.rsplit_once('/') {
-                Some((prefix, _)) => format!("{prefix}/{db}"),
-                None => panic!("CERTKEEP_TEST_DATABASE_URL has no database part"),
-            };
-            out.push(("postgres".to_string(), Store::connect(&url).await.unwrap()));
-        } else {
-            eprintln!("CERTKEEP_TEST_DATABASE_URL not set: engine tests ran against SQLite only");
-        }
-        out
-    }
-
-    fn engine(&self, store: Store) -> Engine {
-        let key =
-            MasterKey::load_or_create(&self.dir.join(format!("{}.key", uuid::Uuid::new_v4())))
-                .unwrap();
-        let mut config = EngineConfig::default();
-        config.clouds.insert("emulator".into(), self.cloud.clone());
-        config.pool = PoolConfig {
-            budget: BudgetConfig::per_window(2000, std::time::Duration::from_secs(10)),
-            max_in_flight: 16,
-        };
-        Engine::new(store, key, config)
-    }
-
-    async fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut req = self.http.request(
-            method,
-            format!("{}/_emulator/{path}", self.emu.endpoints().arm()),
-        );
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.unwrap();
-        assert!(resp.status().is_success(), "{path}: {}", resp.status());
-        resp.json().await.unwrap()
-    }
-
-    /// (vault, name, version, x5t, exp, enabled) of every certificate version in the production subscription.
-    async fn ground_truth(&self) -> BTreeSet<(String, String, String, String, i64, bool)> {
-        let state = self.admin(reqwest::Method::GET, "state", None).await;
-        let mut out = BTreeSet::new();
-        for v in state["vaults"].as_array().unwrap() {
-            if v["properties"]["subscription_id"] != DEMO_SUBSCRIPTIONS[0] {
-                continue;
-            }
-            let vault = v["properties"]["name"].as_str().unwrap().to_string();
-            for c in v["certificates"].as_array().unwrap() {
-                for ver in c["versions"].as_array().unwrap() {
-                    out.insert((
-                        vault.clone(),
-                        c["name"].as_str().unwrap().to_string(),
-                        ver["version"].as_str().unwrap().to_string(),
-                        ver["x5t"].as_str().unwrap().to_string(),
-                        ver["exp"].as_i64().unwrap(),
-                        ver["enabled"].as_bool().unwrap(),
-                    ));
-                }
-            }
-        }
-        out
-    }
-}
-
-fn add(name: &str, client: &str, secret: &str) -> AddCredential {
-    AddCredential {
-        name: name.into(),
-        cloud: "emulator".into(),
-        tenant_id: DEMO_TENANT.into(),
-        subscription_id: DEMO_SUBSCRIPTIONS[0].into(),
-        client_id: client.into(),
-        client_secret: SecretString::from(secret.to_string()),
-    }
-}
-
-async fn inventory(engine: &Engine) -> BTreeSet<(String, String, String, String, i64, bool)> {
-    let vaults = engine.store().list_vaults(None).await.unwrap();
-    let certs = engine
-        .store()
-        .list_certificates(&CertificateFilter {
-            show: Show::All,
-            source: Some(CertificateSource::KeyVault),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    let rows: Vec<_> = certs
-        .iter()
-        .map(|c| {
-            let vault = vaults
-                .iter()
-                .find(|v| v.id == c.vault_id)
-                .unwrap()
-                .record
-                .name
-                .clone();
-            (
-                vault,
-                c.record.name.clone(),
-                c.record.version.clone(),
-                c.record.x5t.clone(),
-                c.record.not_after,
-                c.record.is_enabled,
-            )
-        })
-        .collect();
-    let set: BTreeSet<_> = rows.iter().cloned().collect();
-    assert_eq!(set.len(), rows.len(), "no duplicate rows");
-    set
-}
+use common::{Fixture, TestEngine, add, inventory, me, vault_token};
 
 #[tokio::test]
 async fn discovery_equals_the_emulators_ground_truth_on_every_backend() {
@@ -198,14 +26,14 @@ async fn discovery_equals_the_emulators_ground_truth_on_every_backend() {
     for (backend, store) in fx.stores().await {
         let engine = fx.engine(store);
         let added = engine
-            .add_credential(add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
+            .add_credential(&me(), add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
             .await
             .unwrap();
         assert_eq!(added.vaults.added, 3, "{backend}");
         assert!(added.credential.secret_set);
 
         let reports = engine
-            .discover_certificates(&Scope::default(), true, &NoProgress)
+            .discover_certificates(&me(), &Scope::default(), true, &NoProgress)
             .await
             .unwrap();
         assert!(
@@ -267,7 +95,7 @@ async fn discovery_equals_the_emulators_ground_truth_on_every_backend() {
         // Re-running adds nothing and, being incremental, reads only the listings.
         fx.admin(reqwest::Method::DELETE, "counters", None).await;
         let again = engine
-            .discover_certificates(&Scope::default(), true, &NoProgress)
+            .discover_certificates(&me(), &Scope::default(), true, &NoProgress)
             .await
             .unwrap();
         assert!(
@@ -295,11 +123,11 @@ async fn faults_do_not_change_the_inventory_and_nothing_is_written_to_azure() {
     let (_, clean_store) = fx.stores().await.remove(0);
     let clean = fx.engine(clean_store);
     clean
-        .add_credential(add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
+        .add_credential(&me(), add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
         .await
         .unwrap();
     clean
-        .discover_certificates(&Scope::default(), true, &NoProgress)
+        .discover_certificates(&me(), &Scope::default(), true, &NoProgress)
         .await
         .unwrap();
     let expected = inventory(&clean).await;
@@ -316,7 +144,7 @@ async fn faults_do_not_change_the_inventory_and_nothing_is_written_to_azure() {
         loop {
             tries += 1;
             match engine
-                .add_credential(add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
+                .add_credential(&me(), add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
                 .await
             {
                 Ok(_) => break,
@@ -327,7 +155,7 @@ async fn faults_do_not_change_the_inventory_and_nothing_is_written_to_azure() {
         // Discovery is repeated until every vault succeeded; runs converge.
         for round in 0..6 {
             let reports = engine
-                .discover_certificates(&Scope::default(), true, &NoProgress)
+                .discover_certificates(&me(), &Scope::default(), true, &NoProgress)
                 .await
                 .unwrap();
             if reports.iter().all(|r| r.error.is_none()) {
@@ -366,11 +194,11 @@ async fn a_vanished_certificate_is_marked_missing_not_deleted() {
     let (_, store) = fx.stores().await.remove(0);
     let engine = fx.engine(store);
     engine
-        .add_credential(add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
+        .add_credential(&me(), add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
         .await
         .unwrap();
     engine
-        .discover_certificates(&Scope::default(), false, &NoProgress)
+        .discover_certificates(&me(), &Scope::default(), false, &NoProgress)
         .await
         .unwrap();
     let token = { vault_token::get(&fx).await };
@@ -390,6 +218,7 @@ async fn a_vanished_certificate_is_marked_missing_not_deleted() {
     );
     let reports = engine
         .discover_certificates(
+            &me(),
             &Scope {
                 credential: Some("prod".into()),
                 vault: Some("kv-prod-web".into()),
@@ -428,42 +257,13 @@ async fn a_vanished_certificate_is_marked_missing_not_deleted() {
     );
 }
 
-mod vault_token {
-    use super::Fixture;
-
-    /// A vault token for the demo application, straight from the token endpoint.
-    pub(super) async fn get(fx: &Fixture) -> String {
-        let e = fx.emu.endpoints();
-        let body: serde_json::Value = fx
-            .http
-            .post(format!(
-                "{}/{}/oauth2/v2.0/token",
-                e.authority(),
-                certkeep_emulator::demo::DEMO_TENANT
-            ))
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", certkeep_emulator::demo::DEMO_CLIENT_ID),
-                ("client_secret", certkeep_emulator::demo::DEMO_CLIENT_SECRET),
-                ("scope", &format!("{}/.default", e.vault_resource())),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        body["access_token"].as_str().unwrap().to_string()
-    }
-}
-
 #[tokio::test]
 async fn tls_secrets_are_discovered_and_their_certificates_added() {
     let fx = Fixture::start().await;
     let (_, store) = fx.stores().await.remove(0);
     let engine = fx.engine(store);
     engine
-        .add_credential(add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
+        .add_credential(&me(), add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
         .await
         .unwrap();
     let scope = Scope {
@@ -471,12 +271,12 @@ async fn tls_secrets_are_discovered_and_their_certificates_added() {
         vault: Some("kv-prod-web".into()),
     };
     let tls = engine
-        .discover_secrets(&scope, SecretKind::TlsOnly, false, &NoProgress)
+        .discover_secrets(&me(), &scope, SecretKind::TlsOnly, false, &NoProgress)
         .await
         .unwrap();
     assert_eq!(tls[0].secrets, 3, "{tls:?}");
     let all = engine
-        .discover_secrets(&scope, SecretKind::All, true, &NoProgress)
+        .discover_secrets(&me(), &scope, SecretKind::All, true, &NoProgress)
         .await
         .unwrap();
     assert_eq!(
@@ -533,7 +333,7 @@ async fn tls_secrets_are_discovered_and_their_certificates_added() {
             .all(|c| c.record.source_secret_name.as_deref() == Some(c.record.name.as_str()))
     );
     let again = engine
-        .discover_secrets(&scope, SecretKind::All, true, &NoProgress)
+        .discover_secrets(&me(), &scope, SecretKind::All, true, &NoProgress)
         .await
         .unwrap();
     assert_eq!(again[0].versions_added, 0);
@@ -572,7 +372,7 @@ async fn bad_credentials_are_refused_with_clear_errors_and_nothing_stored() {
         ),
     ];
     for (input, field) in cases {
-        let err = engine.add_credential(input).await.unwrap_err();
+        let err = engine.add_credential(&me(), input).await.unwrap_err();
         assert!(
             matches!(&err, EngineError::Invalid { field: f, .. } if *f == field),
             "{field}: {err}"
@@ -580,22 +380,28 @@ async fn bad_credentials_are_refused_with_clear_errors_and_nothing_stored() {
         assert_eq!(err.exit_code(), 2);
     }
     let err = engine
-        .add_credential(add("a", DEMO_CLIENT_ID, "wrong-secret"))
+        .add_credential(&me(), add("a", DEMO_CLIENT_ID, "wrong-secret"))
         .await
         .unwrap_err();
     assert!(err.to_string().contains("AADSTS7000215"), "{err}");
     assert!(!err.to_string().contains("wrong-secret"));
     assert_eq!(err.exit_code(), 3);
     let err = engine
-        .add_credential(add("a", NO_ACCESS_CLIENT_ID, NO_ACCESS_CLIENT_SECRET))
+        .add_credential(
+            &me(),
+            add("a", NO_ACCESS_CLIENT_ID, NO_ACCESS_CLIENT_SECRET),
+        )
         .await
         .unwrap_err();
     assert!(err.to_string().contains("subscription"), "{err}");
     let err = engine
-        .add_credential(AddCredential {
-            tenant_id: "00000000-0000-4000-8000-000000000000".into(),
-            ..add("a", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
-        })
+        .add_credential(
+            &me(),
+            AddCredential {
+                tenant_id: "00000000-0000-4000-8000-000000000000".into(),
+                ..add("a", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+            },
+        )
         .await
         .unwrap_err();
     assert!(err.to_string().contains("AADSTS90002"), "{err}");
@@ -607,20 +413,23 @@ async fn bad_credentials_are_refused_with_clear_errors_and_nothing_stored() {
 
     // A name in use by another identity is a conflict; the same identity again only re-syncs.
     engine
-        .add_credential(add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
+        .add_credential(&me(), add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
         .await
         .unwrap();
     let again = engine
-        .add_credential(add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
+        .add_credential(&me(), add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
         .await
         .unwrap();
     assert!(again.already_existed);
     assert_eq!(again.vaults.unchanged, 3);
     let err = engine
-        .add_credential(AddCredential {
-            subscription_id: DEMO_SUBSCRIPTIONS[1].into(),
-            ..add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
-        })
+        .add_credential(
+            &me(),
+            AddCredential {
+                subscription_id: DEMO_SUBSCRIPTIONS[1].into(),
+                ..add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+            },
+        )
         .await
         .unwrap_err();
     assert_eq!(err.exit_code(), 5, "{err}");
@@ -633,11 +442,11 @@ async fn vault_sync_adds_updates_and_marks_missing_never_deletes() {
     let (_, store) = fx.stores().await.remove(0);
     let engine = fx.engine(store);
     engine
-        .add_credential(add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
+        .add_credential(&me(), add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
         .await
         .unwrap();
     engine
-        .discover_certificates(&Scope::default(), false, &NoProgress)
+        .discover_certificates(&me(), &Scope::default(), false, &NoProgress)
         .await
         .unwrap();
     fx.admin(reqwest::Method::POST, "seed", Some(json!({"tenants": [{"id": DEMO_TENANT}], "subscriptions": [{"id": DEMO_SUBSCRIPTIONS[0], "tenant": DEMO_TENANT, "readers": [DEMO_CLIENT_ID], "vaults": [{"name": "kv-prod-new", "access": [DEMO_CLIENT_ID]}]}]}))).await;
@@ -649,8 +458,8 @@ async fn vault_sync_adds_updates_and_marks_missing_never_deletes() {
     .await;
     fx.admin(reqwest::Method::DELETE, "vaults/kv-prod-shared", None)
         .await;
-    let synced = engine.sync_vaults(Some("prod")).await.unwrap();
-    let counts = synced[0].1;
+    let synced = engine.sync_vaults(&me(), Some("prod")).await.unwrap();
+    let counts = synced[0].counts.unwrap();
     assert_eq!(
         (
             counts.added,
@@ -663,15 +472,11 @@ async fn vault_sync_adds_updates_and_marks_missing_never_deletes() {
     );
     let vaults = engine.list_vaults(Some("prod")).await.unwrap();
     assert_eq!(vaults.len(), 4, "the vanished vault is kept");
-    let shared = vaults
-        .iter()
-        .find(|(_, v)| v.record.name == "kv-prod-shared")
-        .unwrap();
-    assert!(shared.1.is_missing);
+    let shared = vaults.iter().find(|v| v.name == "kv-prod-shared").unwrap();
+    assert!(shared.missing);
     let kept = engine
-        .store()
-        .count_certificates(&CertificateFilter {
-            vault: Some(shared.1.id),
+        .count_certificates(&CertificateQuery {
+            scope: Scope::vault("prod", "kv-prod-shared"),
             ..Default::default()
         })
         .await
@@ -679,18 +484,21 @@ async fn vault_sync_adds_updates_and_marks_missing_never_deletes() {
     assert_eq!(kept, 12, "its inventory is kept");
     // Discovery skips missing vaults instead of failing on them.
     let reports = engine
-        .discover_certificates(&Scope::default(), false, &NoProgress)
+        .discover_certificates(&me(), &Scope::default(), false, &NoProgress)
         .await
         .unwrap();
     assert_eq!(reports.len(), 3);
     assert!(reports.iter().all(|r| r.error.is_none()), "{reports:?}");
     // Issuers of a vault.
-    let issuers = engine.sync_issuers("prod", "kv-prod-web").await.unwrap();
-    assert_eq!(issuers.added, 2);
+    let issuers = engine
+        .sync_issuers(&me(), "prod", "kv-prod-web")
+        .await
+        .unwrap();
+    assert_eq!(issuers.counts.added, 2);
     let listed = engine.list_issuers("prod", "kv-prod-web").await.unwrap();
     let mut providers: Vec<_> = listed
         .iter()
-        .map(|i| (i.record.name.clone(), i.record.provider.clone()))
+        .map(|i| (i.name.clone(), i.provider.clone()))
         .collect();
     providers.sort();
     assert_eq!(
@@ -710,17 +518,18 @@ async fn rotating_a_secret_checks_it_first_and_an_unreachable_cloud_stores_nothi
     // The application gets a second secret in Azure; the old one keeps working until rotated.
     fx.admin(reqwest::Method::POST, "seed", Some(json!({"tenants": [{"id": DEMO_TENANT, "applications": [{"client_id": DEMO_CLIENT_ID, "secrets": [{"value": DEMO_CLIENT_SECRET}, {"value": "second-secret-value"}]}]}]}))).await;
     engine
-        .add_credential(add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
+        .add_credential(&me(), add("prod", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
         .await
         .unwrap();
     let err = engine
-        .update_credential_secret("prod", SecretString::from("not-valid".to_string()))
+        .update_credential_secret(&me(), "prod", SecretString::from("not-valid".to_string()))
         .await
         .unwrap_err();
     assert!(err.to_string().contains("AADSTS7000215"), "{err}");
     let before = engine.show_credential("prod").await.unwrap();
     let after = engine
         .update_credential_secret(
+            &me(),
             "prod",
             SecretString::from("second-secret-value".to_string()),
         )
@@ -728,7 +537,7 @@ async fn rotating_a_secret_checks_it_first_and_an_unreachable_cloud_stores_nothi
         .unwrap();
     assert!(after.updated_at >= before.updated_at);
     // The rotated secret is the one used from now on.
-    engine.sync_vaults(Some("prod")).await.unwrap();
+    engine.sync_vaults(&me(), Some("prod")).await.unwrap();
     let audit = engine.store().list_audit_events(20).await.unwrap();
     assert!(
         audit
@@ -756,16 +565,22 @@ async fn rotating_a_secret_checks_it_first_and_an_unreachable_cloud_stores_nothi
         c
     };
     let (_, store2) = fx.stores().await.remove(0);
-    engine = Engine::new(
-        store2,
-        MasterKey::load_or_create(&fx.dir.join("dead.key")).unwrap(),
-        config,
-    );
+    engine = TestEngine {
+        engine: Engine::new(
+            store2.clone(),
+            MasterKey::load_or_create(&fx.dir.join("dead.key")).unwrap(),
+            config,
+        ),
+        store: store2,
+    };
     let err = engine
-        .add_credential(AddCredential {
-            cloud: "dead".into(),
-            ..add("x", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
-        })
+        .add_credential(
+            &me(),
+            AddCredential {
+                cloud: "dead".into(),
+                ..add("x", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+            },
+        )
         .await
         .unwrap_err();
     assert!(

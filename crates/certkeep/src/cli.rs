@@ -211,7 +211,62 @@ pub(crate) enum SecretType {
 #[derive(Subcommand, Debug)]
 pub(crate) enum CertCmd {
     /// List certificate versions, soonest expiry first
-    List(ListArgs),
+    List(CertListArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub(crate) struct CertListArgs {
+    #[command(flatten)]
+    pub(crate) list: ListArgs,
+    /// Only this policy issuer (Self, Unknown, or an issuer's name)
+    #[arg(long)]
+    pub(crate) issuer: Option<String>,
+    /// Only this kind of issuer
+    #[arg(long, value_enum)]
+    pub(crate) issuer_kind: Option<IssuerKindArg>,
+    /// Only this key type (RSA or EC)
+    #[arg(long)]
+    pub(crate) key_type: Option<String>,
+    /// Sort by this column
+    #[arg(long, value_enum, default_value_t = SortArg::NotAfter)]
+    pub(crate) sort: SortArg,
+    /// Sort in descending order
+    #[arg(long)]
+    pub(crate) desc: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum IssuerKindArg {
+    /// Self-signed by Key Vault
+    #[value(name = "self")]
+    SelfSigned,
+    /// An integrated CA (DigiCert, GlobalSign)
+    IntegratedCa,
+    /// Unknown: an external CA (imported or merged)
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SortArg {
+    NotAfter,
+    Name,
+    Vault,
+    Subject,
+    Issuer,
+    KeyType,
+    Discovered,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum StateArg {
+    /// Past notAfter
+    Expired,
+    /// Within --expiring-within (default 30d) of notAfter
+    Expiring,
+    /// Further than 30 days from notAfter
+    Healthy,
+    /// No longer found by discovery
+    Missing,
 }
 
 #[derive(Subcommand, Debug)]
@@ -236,6 +291,18 @@ pub(crate) struct ListArgs {
     /// Also list versions that discovery no longer finds
     #[arg(long)]
     pub(crate) include_missing: bool,
+    /// Only this expiry state (expiring uses --expiring-within, 30d by default)
+    #[arg(long, value_enum)]
+    pub(crate) state: Option<StateArg>,
+    /// Only versions with this Key Vault tag (KEY, or KEY=VALUE)
+    #[arg(long, value_name = "KEY[=VALUE]")]
+    pub(crate) tag: Option<String>,
+    /// At most this many rows
+    #[arg(long, value_name = "N")]
+    pub(crate) limit: Option<u64>,
+    /// Skip this many rows first
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) offset: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -3,9 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use certkeep_engine::master_key::{MASTER_KEY_ENV, MasterKey};
-use certkeep_engine::{Engine, EngineConfig, EngineError};
-use certkeep_store::Store;
+use certkeep_engine::master_key::MASTER_KEY_ENV;
+use certkeep_engine::{Engine, EngineConfig, EngineOptions, KeyAccess};
 
 use crate::cli::GlobalArgs;
 use crate::error::CliResult;
@@ -57,11 +56,22 @@ impl Context {
     }
 
     pub(crate) fn engine_config(&self) -> CliResult<EngineConfig> {
-        crate::config::engine_config(self.config_file.as_deref())
+        Ok(certkeep_engine::config_file::engine_config(
+            self.config_file.as_deref(),
+        )?)
     }
 
-    /// Loads the config, the master key (made on first use) and the store (migrated).
+    /// Opens the engine for a command that reads only: no master key is ever created.
+    pub(crate) async fn open_read(&self) -> CliResult<Engine> {
+        self.open_with(KeyAccess::ReadOnly).await
+    }
+
+    /// Opens the engine for a command that may seal secrets (the key is made on first use).
     pub(crate) async fn open(&self) -> CliResult<Engine> {
+        self.open_with(KeyAccess::ReadWrite).await
+    }
+
+    async fn open_with(&self, key_access: KeyAccess) -> CliResult<Engine> {
         let config = self.engine_config()?;
         create_private_dir(&self.data_dir).map_err(|e| {
             anyhow::anyhow!(
@@ -69,9 +79,10 @@ impl Context {
                 self.data_dir.display()
             )
         })?;
-        let key = MasterKey::load_or_create(&self.master_key_file).map_err(EngineError::from)?;
-        let store = Store::connect(&self.database_url).await?;
-        Ok(Engine::new(store, key, config))
+        let mut options = EngineOptions::new(&self.database_url, &self.master_key_file);
+        options.config = config;
+        options.key_access = key_access;
+        Ok(Engine::open(options).await?)
     }
 }
 

@@ -11,6 +11,8 @@ pub(crate) enum CliError {
     Usage(String),
     /// A use case failed: the engine's exit code.
     Engine(EngineError),
+    /// A use case's only item failed: its message and exit code.
+    Failed { message: String, code: u8 },
     /// Anything else: exit 1.
     Other(anyhow::Error),
 }
@@ -24,6 +26,7 @@ impl CliError {
         match self {
             Self::Usage(_) => 2,
             Self::Engine(e) => e.exit_code(),
+            Self::Failed { code, .. } => *code,
             Self::Other(_) => 1,
         }
     }
@@ -34,6 +37,7 @@ impl fmt::Display for CliError {
         match self {
             Self::Usage(m) => f.write_str(m),
             Self::Engine(e) => write!(f, "{e}"),
+            Self::Failed { message, .. } => f.write_str(message),
             Self::Other(e) => write!(f, "{e:#}"),
         }
     }
@@ -42,12 +46,6 @@ impl fmt::Display for CliError {
 impl From<EngineError> for CliError {
     fn from(e: EngineError) -> Self {
         Self::Engine(e)
-    }
-}
-
-impl From<certkeep_store::StoreError> for CliError {
-    fn from(e: certkeep_store::StoreError) -> Self {
-        Self::Engine(e.into())
     }
 }
 

@@ -5,13 +5,12 @@
 
 mod cli;
 mod commands;
-mod config;
 mod context;
 mod error;
 mod output;
 mod progress;
-mod rows;
 mod secret_input;
+mod tables;
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;

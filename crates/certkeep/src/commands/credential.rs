@@ -2,45 +2,42 @@
 
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 
+use certkeep_engine::Actor;
 use certkeep_engine::credentials::AddCredential;
-use certkeep_store::CertificateFilter;
 
 use super::out;
 use crate::cli::{AddArgs, CredentialCmd};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
 use crate::output::{Format, render, render_one};
-use crate::rows::{AddedRow, CredentialRow, RemovedRow};
 use crate::secret_input::read_client_secret;
 
 pub(super) async fn run(ctx: &Context, cmd: CredentialCmd) -> CliResult {
     match cmd {
         CredentialCmd::Add(args) => add(ctx, args).await,
         CredentialCmd::List => {
-            let engine = ctx.open().await?;
-            let rows: Vec<CredentialRow> = engine
-                .list_credentials()
-                .await?
-                .iter()
-                .map(CredentialRow::from)
-                .collect();
-            out(&render(&rows, ctx.output))
+            let engine = ctx.open_read().await?;
+            out(&render(&engine.list_credentials().await?, ctx.output))
         }
         CredentialCmd::Show { name } => {
-            let engine = ctx.open().await?;
-            let view = engine.show_credential(&name).await?;
-            out(&render_one(&CredentialRow::from(&view), ctx.output))
+            let engine = ctx.open_read().await?;
+            out(&render_one(
+                &engine.show_credential(&name).await?,
+                ctx.output,
+            ))
         }
         CredentialCmd::Update { name, secret } => {
             let engine = ctx.open().await?;
             // An unknown name fails before anyone types a secret.
             engine.show_credential(&name).await?;
             let secret = read_client_secret(secret.client_secret_stdin, &name)?;
-            let view = engine.update_credential_secret(&name, secret).await?;
+            let view = engine
+                .update_credential_secret(&Actor::cli(), &name, secret)
+                .await?;
             if ctx.output == Format::Table {
                 eprintln!("client secret of '{name}' replaced (checked against Azure)");
             }
-            out(&render_one(&CredentialRow::from(&view), ctx.output))
+            out(&render_one(&view, ctx.output))
         }
         CredentialCmd::Remove { name, yes } => remove(ctx, &name, yes).await,
     }
@@ -50,18 +47,20 @@ async fn add(ctx: &Context, args: AddArgs) -> CliResult {
     let engine = ctx.open().await?;
     let client_secret = read_client_secret(args.secret.client_secret_stdin, &args.name)?;
     let added = engine
-        .add_credential(AddCredential {
-            name: args.name,
-            cloud: args.cloud,
-            tenant_id: args.tenant_id,
-            subscription_id: args.subscription_id,
-            client_id: args.client_id,
-            client_secret,
-        })
+        .add_credential(
+            &Actor::cli(),
+            AddCredential {
+                name: args.name,
+                cloud: args.cloud,
+                tenant_id: args.tenant_id,
+                subscription_id: args.subscription_id,
+                client_id: args.client_id,
+                client_secret,
+            },
+        )
         .await?;
-    let row = AddedRow::from(&added);
     if ctx.output == Format::Table {
-        let name = &row.credential.name;
+        let name = &added.credential.name;
         if added.already_existed {
             eprintln!(
                 "credential '{name}' already existed with this identity: its vaults were synced"
@@ -69,10 +68,10 @@ async fn add(ctx: &Context, args: AddArgs) -> CliResult {
         }
         eprintln!(
             "imported {} vaults ({} new); next: certkeep discover certificates --credential '{name}'",
-            row.credential.vaults, row.vaults.added
+            added.credential.vaults, added.vaults.added
         );
     }
-    out(&render_one(&row, ctx.output))
+    out(&render_one(&added, ctx.output))
 }
 
 async fn remove(ctx: &Context, name: &str, yes: bool) -> CliResult {
@@ -84,16 +83,7 @@ async fn remove(ctx: &Context, name: &str, yes: bool) -> CliResult {
                 "yes: removing credential '{name}' needs confirmation: pass --yes (stdin is not a terminal)"
             )));
         }
-        let credential = engine.credential(name).await?;
-        let certificates = engine
-            .store()
-            .count_certificates(&CertificateFilter {
-                show: certkeep_store::Show::All,
-                credential: Some(credential.id),
-                include_missing: true,
-                ..Default::default()
-            })
-            .await?;
+        let certificates = engine.credential_certificate_count(name).await?;
         eprint!(
             "Remove credential '{name}' with its {} vaults and {certificates} certificate versions from \
              Certkeep? Azure is not changed. [y/N] ",
@@ -106,9 +96,9 @@ async fn remove(ctx: &Context, name: &str, yes: bool) -> CliResult {
             return Err(anyhow::anyhow!("not confirmed: nothing was removed").into());
         }
     }
-    let deleted = engine.remove_credential(name).await?;
+    let removed = engine.remove_credential(&Actor::cli(), name).await?;
     if ctx.output == Format::Table {
         eprintln!("removed credential '{name}' and everything discovered through it:");
     }
-    out(&render_one(&RemovedRow::new(name, deleted), ctx.output))
+    out(&render_one(&removed, ctx.output))
 }

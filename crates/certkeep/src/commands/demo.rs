@@ -5,7 +5,6 @@
 //! settings that let further `certkeep` commands use the same inventory, and keeps running until
 //! Ctrl-C (or SIGTERM).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -15,19 +14,18 @@ use certkeep_emulator::demo::{
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SUBSCRIPTIONS, DEMO_TENANT,
 };
 use certkeep_emulator::{Config, Emulator};
-use certkeep_engine::Engine;
+use certkeep_engine::config_file::{CloudEntry, ConfigFile};
 use certkeep_engine::credentials::AddCredential;
 use certkeep_engine::master_key::MASTER_KEY_ENV;
-use certkeep_store::{CertificateFilter, CertificateSource, Show, TlsSecretFilter};
+use certkeep_engine::queries::InventorySummary;
+use certkeep_engine::{Actor, Scope, reports};
 use serde::Serialize;
 
 use super::out;
-use crate::cli::{DemoArgs, GlobalArgs, SecretType, VaultScope};
-use crate::config::{CloudEntry, ConfigFile};
+use crate::cli::{DemoArgs, GlobalArgs, SecretType};
 use crate::context::{Context, create_private_dir, sqlite_url};
 use crate::error::CliResult;
-use crate::output::{Format, Row, render_one};
-use crate::rows::now;
+use crate::output::{Format, Table, render_one};
 
 /// The custom cloud the demo writes into its config file.
 const CLOUD: &str = "emulator";
@@ -109,7 +107,7 @@ async fn inventory(
 
     let config_file = data_dir.join("certkeep.toml");
     let e = emulator.endpoints();
-    crate::config::write(
+    certkeep_engine::config_file::write(
         &config_file,
         &ConfigFile {
             clouds: vec![CloudEntry {
@@ -130,26 +128,35 @@ async fn inventory(
         output: format,
     };
     let engine = ctx.open().await?;
+    let actor = Actor::cli();
     for (name, sub) in CREDENTIALS {
         engine
-            .add_credential(AddCredential {
-                name: name.into(),
-                cloud: CLOUD.into(),
-                tenant_id: DEMO_TENANT.into(),
-                subscription_id: DEMO_SUBSCRIPTIONS[sub].into(),
-                client_id: DEMO_CLIENT_ID.into(),
-                client_secret: SecretString::from(DEMO_CLIENT_SECRET.to_string()),
-            })
+            .add_credential(
+                &actor,
+                AddCredential {
+                    name: name.into(),
+                    cloud: CLOUD.into(),
+                    tenant_id: DEMO_TENANT.into(),
+                    subscription_id: DEMO_SUBSCRIPTIONS[sub].into(),
+                    client_id: DEMO_CLIENT_ID.into(),
+                    client_secret: SecretString::from(DEMO_CLIENT_SECRET.to_string()),
+                },
+            )
             .await?;
     }
-    let all = VaultScope::default();
+    let all = Scope::default();
     let certs = super::discover::certificates(&engine, &all, true).await?;
-    super::discover::failures(certs.iter().map(|r| (&r.credential, &r.vault, &r.error)))?;
+    reports::check(&certs)?;
     let secrets = super::discover::secrets(&engine, &all, SecretType::All, true).await?;
-    super::discover::failures(secrets.iter().map(|r| (&r.credential, &r.vault, &r.error)))?;
+    reports::check(&secrets)?;
 
-    let summary = summarize(&engine, &ctx, started).await?;
-    engine.store().clone().close().await?;
+    let summary = DemoSummary {
+        inventory: engine.inventory_summary().await?,
+        data_dir: ctx.data_dir.display().to_string(),
+        config: config_file.display().to_string(),
+        ready_ms: started.elapsed().as_millis(),
+    };
+    engine.close().await?;
     if format == Format::Table {
         out(&summary.text())?;
     } else {
@@ -161,68 +168,11 @@ async fn inventory(
 
 #[derive(Debug, Serialize)]
 struct DemoSummary {
-    vaults: usize,
-    /// Current Key Vault certificates, and all their versions.
-    certificates: u64,
-    certificate_versions: u64,
-    /// Certificates read from the current version of TLS secrets.
-    certificates_from_secrets: u64,
-    /// Distinct current certificates (by SHA-256) past their notAfter / within 30 days of it.
-    expired: usize,
-    expiring_within_30_days: usize,
-    tls_secrets: u64,
-    tls_secret_versions: u64,
+    #[serde(flatten)]
+    inventory: InventorySummary,
     data_dir: String,
     config: String,
     ready_ms: u128,
-}
-
-async fn summarize(engine: &Engine, ctx: &Context, started: Instant) -> CliResult<DemoSummary> {
-    let store = engine.store();
-    let now = now();
-    let certs = |show: Show, source: Option<CertificateSource>| CertificateFilter {
-        show,
-        source,
-        ..Default::default()
-    };
-    // A certificate-backed secret holds the same certificate as its Key Vault certificate.
-    let mut by_sha256 = HashMap::new();
-    for c in store.list_certificates(&certs(Show::Current, None)).await? {
-        by_sha256.insert(c.record.sha256_hex, c.record.not_after);
-    }
-    let expired = by_sha256.values().filter(|t| **t <= now).count();
-    let expiring = by_sha256
-        .values()
-        .filter(|t| **t > now && **t <= now + 30 * 86_400)
-        .count();
-    let secrets = |show: Show| TlsSecretFilter {
-        show,
-        ..Default::default()
-    };
-    let key_vault = Some(CertificateSource::KeyVault);
-    Ok(DemoSummary {
-        vaults: engine.list_vaults(None).await?.len(),
-        certificates: store
-            .count_certificates(&certs(Show::Current, key_vault))
-            .await?,
-        certificate_versions: store
-            .count_certificates(&certs(Show::All, key_vault))
-            .await?,
-        certificates_from_secrets: store
-            .count_certificates(&certs(Show::Current, Some(CertificateSource::TlsSecret)))
-            .await?,
-        expired,
-        expiring_within_30_days: expiring,
-        tls_secrets: store.count_tls_secrets(&secrets(Show::Current)).await?,
-        tls_secret_versions: store.count_tls_secrets(&secrets(Show::All)).await?,
-        data_dir: ctx.data_dir.display().to_string(),
-        config: ctx
-            .config_file
-            .as_deref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default(),
-        ready_ms: started.elapsed().as_millis(),
-    })
 }
 
 impl DemoSummary {
@@ -235,14 +185,14 @@ impl DemoSummary {
              \x20 expired:                  {} distinct current certificates\n\
              \x20 expiring within 30 days:  {}\n\n{}",
             self.ready_ms,
-            self.vaults,
-            self.certificates,
-            self.certificate_versions,
-            self.tls_secrets,
-            self.tls_secret_versions,
-            self.certificates_from_secrets,
-            self.expired,
-            self.expiring_within_30_days,
+            self.inventory.vaults,
+            self.inventory.certificates,
+            self.inventory.certificate_versions,
+            self.inventory.tls_secrets,
+            self.inventory.tls_secret_versions,
+            self.inventory.certificates_from_secrets,
+            self.inventory.expired,
+            self.inventory.expiring_within_30_days,
             self.instructions()
         )
     }
@@ -277,37 +227,20 @@ impl DemoSummary {
     }
 }
 
-impl Row for DemoSummary {
-    fn headers() -> &'static [&'static str] {
-        &[
-            "vaults",
-            "certificates",
-            "certificate_versions",
-            "certificates_from_secrets",
-            "expired",
-            "expiring_within_30_days",
-            "tls_secrets",
-            "tls_secret_versions",
-            "data_dir",
-            "config",
-            "ready_ms",
-        ]
-    }
-    fn cells(&self) -> Vec<String> {
-        vec![
-            self.vaults.to_string(),
-            self.certificates.to_string(),
-            self.certificate_versions.to_string(),
-            self.certificates_from_secrets.to_string(),
-            self.expired.to_string(),
-            self.expiring_within_30_days.to_string(),
-            self.tls_secrets.to_string(),
-            self.tls_secret_versions.to_string(),
-            self.data_dir.clone(),
-            self.config.clone(),
-            self.ready_ms.to_string(),
-        ]
-    }
+impl Table for DemoSummary {
+    const COLUMNS: &'static [&'static str] = &[
+        "vaults",
+        "certificates",
+        "certificate_versions",
+        "certificates_from_secrets",
+        "expired",
+        "expiring_within_30_days",
+        "tls_secrets",
+        "tls_secret_versions",
+        "data_dir",
+        "config",
+        "ready_ms",
+    ];
 }
 
 /// `'text'` for a POSIX shell.

@@ -8,12 +8,11 @@ mod vault;
 
 use std::io::Write as _;
 
-use certkeep_engine::discovery::Scope;
-use certkeep_engine::{Engine, EngineError};
+use certkeep_engine::Scope;
 
 use crate::cli::{CertCmd, Cli, Command, SecretCmd, VaultScope};
 use crate::context::Context;
-use crate::error::{CliError, CliResult};
+use crate::error::CliResult;
 
 pub(crate) async fn run(cli: Cli) -> CliResult {
     let ctx = Context::from_args(&cli.global);
@@ -40,40 +39,11 @@ pub(crate) fn out(text: &str) -> CliResult {
     }
 }
 
-/// The discovery scope; `--vault` alone is accepted when exactly one credential has that vault.
-pub(crate) async fn resolve_scope(engine: &Engine, scope: &VaultScope) -> CliResult<Scope> {
-    let credential = match (&scope.credential, &scope.vault) {
-        (None, Some(vault)) => Some(credential_of_vault(engine, vault).await?),
-        (c, _) => c.clone(),
-    };
-    if let (Some(c), Some(v)) = (&credential, &scope.vault) {
-        // Not found now rather than after progress bars.
-        engine.vault(c, v).await?;
-    } else if let Some(c) = &credential {
-        engine.credential(c).await?;
-    }
-    Ok(Scope {
-        credential,
-        vault: scope.vault.clone(),
-    })
-}
-
-async fn credential_of_vault(engine: &Engine, vault: &str) -> CliResult<String> {
-    let mut owners = Vec::new();
-    for c in engine.store().list_credentials().await? {
-        if engine.store().find_vault(&c.id, vault).await?.is_some() {
-            owners.push(c.name);
+impl From<&VaultScope> for Scope {
+    fn from(s: &VaultScope) -> Self {
+        Scope {
+            credential: s.credential.clone(),
+            vault: s.vault.clone(),
         }
-    }
-    match owners.len() {
-        0 => Err(EngineError::NotFound {
-            what: format!("vault '{vault}'"),
-        }
-        .into()),
-        1 => Ok(owners.remove(0)),
-        _ => Err(CliError::usage(format!(
-            "vault: '{vault}' is seen by several credentials ({}): give --credential",
-            owners.join(", ")
-        ))),
     }
 }

@@ -1,59 +1,57 @@
 //! `certkeep vault sync|list` and `certkeep issuer sync|list`.
 
+use certkeep_engine::{Actor, reports};
+
 use super::out;
 use crate::cli::{IssuerCmd, VaultCmd};
 use crate::context::Context;
 use crate::error::CliResult;
 use crate::output::{render, render_one};
-use crate::rows::{IssuerRow, IssuerSyncRow, VaultRow, VaultSyncRow};
 
 pub(super) async fn run_vault(ctx: &Context, cmd: VaultCmd) -> CliResult {
-    let engine = ctx.open().await?;
     match cmd {
         VaultCmd::Sync(scope) => {
-            let rows: Vec<VaultSyncRow> = engine
-                .sync_vaults(scope.credential.as_deref())
-                .await?
-                .into_iter()
-                .map(|(credential, counts)| VaultSyncRow {
-                    credential,
-                    counts: counts.into(),
-                })
-                .collect();
-            out(&render(&rows, ctx.output))
+            let engine = ctx.open().await?;
+            let reports = engine
+                .sync_vaults(&Actor::cli(), scope.credential.as_deref())
+                .await?;
+            out(&render(&reports, ctx.output))?;
+            // One credential alone that Azure refused exits with that refusal's code.
+            if let [only] = reports.as_slice()
+                && only.error.is_some()
+            {
+                return Err(crate::error::CliError::Failed {
+                    message: only.error.clone().unwrap_or_default(),
+                    code: only.exit_code.unwrap_or(1),
+                });
+            }
+            Ok(reports::check(&reports)?)
         }
         VaultCmd::List(scope) => {
-            let rows: Vec<VaultRow> = engine
-                .list_vaults(scope.credential.as_deref())
-                .await?
-                .iter()
-                .map(|(credential, v)| VaultRow::new(credential, v))
-                .collect();
-            out(&render(&rows, ctx.output))
+            let engine = ctx.open_read().await?;
+            out(&render(
+                &engine.list_vaults(scope.credential.as_deref()).await?,
+                ctx.output,
+            ))
         }
     }
 }
 
 pub(super) async fn run_issuer(ctx: &Context, cmd: IssuerCmd) -> CliResult {
-    let engine = ctx.open().await?;
     match cmd {
         IssuerCmd::Sync(v) => {
-            let counts = engine.sync_issuers(&v.credential, &v.vault).await?;
-            let row = IssuerSyncRow {
-                credential: v.credential,
-                vault: v.vault,
-                counts: counts.into(),
-            };
-            out(&render_one(&row, ctx.output))
+            let engine = ctx.open().await?;
+            let report = engine
+                .sync_issuers(&Actor::cli(), &v.credential, &v.vault)
+                .await?;
+            out(&render_one(&report, ctx.output))
         }
         IssuerCmd::List(v) => {
-            let rows: Vec<IssuerRow> = engine
-                .list_issuers(&v.credential, &v.vault)
-                .await?
-                .iter()
-                .map(|i| IssuerRow::new(&v.credential, &v.vault, i))
-                .collect();
-            out(&render(&rows, ctx.output))
+            let engine = ctx.open_read().await?;
+            out(&render(
+                &engine.list_issuers(&v.credential, &v.vault).await?,
+                ctx.output,
+            ))
         }
     }
 }

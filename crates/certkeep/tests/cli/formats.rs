@@ -60,7 +60,7 @@ async fn every_listing_prints_table_csv_and_json() {
         ),
         (
             &["secret", "list", "--show", "all"],
-            "vault,name,version,current,content_type,enabled,managed,expires,days_left,certificate,missing",
+            "vault,name,version,current,content_type,enabled,managed,expires,days_left,certificate_linked,missing",
         ),
     ];
     for (args, csv_header) in listings {
