@@ -1,6 +1,9 @@
 //! Certkeep's domain rules that need no I/O: distinguished names as Key Vault writes them,
-//! inspection of X.509 certificates, and reading PEM and PFX (PKCS#12) containers.
+//! inspection of X.509 certificates, and reading PEM and PFX (PKCS#12) containers; validation
+//! of certificate requests (`request`), critical-flag honesty (`criticality`) and preparing
+//! uploads for TLS secrets (`tls_secret`).
 
+pub mod criticality;
 pub mod dn;
 pub mod error;
 pub mod keyvault;

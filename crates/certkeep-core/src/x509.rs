@@ -53,6 +53,8 @@ pub struct CertificateFacts {
     pub key_usage_critical: bool,
     /// Extended key usages as dotted OIDs.
     pub ekus: Vec<String>,
+    /// Whether the extended key usage extension is marked critical (false when absent).
+    pub eku_critical: bool,
     pub key: KeyInfo,
     /// e.g. `sha256WithRSAEncryption`, `ecdsa-with-SHA384`.
     pub signature_algorithm: String,
@@ -121,8 +123,9 @@ pub fn inspect(der: &[u8]) -> Result<CertificateFacts, CoreError> {
         None => (Vec::new(), false),
     };
 
-    let ekus = match cert.extended_key_usage().map_err(bad)? {
+    let (ekus, eku_critical) = match cert.extended_key_usage().map_err(bad)? {
         Some(ext) => {
+            let critical = ext.critical;
             let e = ext.value;
             let mut out = Vec::new();
             let known = [
@@ -142,9 +145,9 @@ pub fn inspect(der: &[u8]) -> Result<CertificateFacts, CoreError> {
                 out.push("2.5.29.37.0".to_string());
             }
             out.extend(e.other.iter().map(|o| o.to_id_string()));
-            out
+            (out, critical)
         }
-        None => Vec::new(),
+        None => (Vec::new(), false),
     };
 
     let mut subject_key_id = None;
@@ -171,6 +174,7 @@ pub fn inspect(der: &[u8]) -> Result<CertificateFacts, CoreError> {
         key_usage,
         key_usage_critical,
         ekus,
+        eku_critical,
         key: key_info(cert.public_key()),
         signature_algorithm: signature_name(&cert.signature_algorithm.algorithm.to_id_string()),
         not_before: cert.validity().not_before.timestamp(),
@@ -339,6 +343,33 @@ mod tests {
         assert!(facts.self_issued);
         assert_eq!(facts.sha1_hex.len(), 40);
         assert_eq!(x5t(cert.der()).len(), 27);
+    }
+
+    #[test]
+    fn reads_whether_the_eku_extension_is_critical() {
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut params = CertificateParams::new(vec!["a.example".to_string()]).unwrap();
+        params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+        let facts = inspect(params.self_signed(&key).unwrap().der()).unwrap();
+        assert_eq!(facts.ekus, vec!["1.3.6.1.5.5.7.3.1"]);
+        assert!(!facts.eku_critical);
+
+        // SEQUENCE { serverAuth, clientAuth } as a critical extension.
+        let eku_der = [
+            0x30, 0x14, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01, 0x06, 0x08,
+            0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02,
+        ];
+        let mut ext = rcgen::CustomExtension::from_oid_content(&[2, 5, 29, 37], eku_der.to_vec());
+        ext.set_criticality(true);
+        let mut params = CertificateParams::new(vec!["a.example".to_string()]).unwrap();
+        params.custom_extensions = vec![ext];
+        let facts = inspect(params.self_signed(&key).unwrap().der()).unwrap();
+        assert_eq!(facts.ekus, vec!["1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"]);
+        assert!(facts.eku_critical);
+
+        let params = CertificateParams::new(vec!["a.example".to_string()]).unwrap();
+        let facts = inspect(params.self_signed(&key).unwrap().der()).unwrap();
+        assert!(facts.ekus.is_empty() && !facts.eku_critical);
     }
 
     #[test]
