@@ -1,5 +1,9 @@
-//! Azure Resource Manager stand-in: the subscription's Key Vault listing (full vault
-//! properties, `$top` paging with nextLink), one vault, and the generic resources filter.
+//! Azure Resource Manager stand-in: the caller's subscriptions, the subscription's Key Vault
+//! listing (full vault properties, `$top` paging with nextLink), one vault, the (always empty)
+//! managed HSM listing, the generic resources filter and the cloud metadata document.
+
+pub mod metadata;
+pub mod subscriptions;
 
 use std::sync::Arc;
 
@@ -25,7 +29,25 @@ pub fn route_of(req: &Req) -> Option<&'static str> {
         .collect();
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
     match s.as_slice() {
+        ["metadata", "endpoints"] => Some("arm.metadata.endpoints"),
+        ["subscriptions"] | ["subscriptions", ""] => Some("arm.subscriptions.list"),
         ["subscriptions", _] => Some("arm.subscriptions.get"),
+        [
+            "subscriptions",
+            _,
+            "providers",
+            "microsoft.keyvault",
+            "managedhsms",
+        ] => Some("arm.managedhsms.list"),
+        [
+            "subscriptions",
+            _,
+            "resourcegroups",
+            _,
+            "providers",
+            "microsoft.keyvault",
+            "managedhsms",
+        ] => Some("arm.managedhsms.list_by_resource_group"),
         [
             "subscriptions",
             _,
@@ -73,13 +95,14 @@ fn handle_inner(st: &Arc<AppState>, req: &Req, route: &str) -> Result<Response, 
         .to_ascii_lowercase();
     let now = st.clock.now();
 
+    if route == "arm.metadata.endpoints" {
+        let version = require_api_version(req)?;
+        return Ok(metadata::endpoints(&st.endpoints, version));
+    }
     let claims = authenticate(st, req, now)?;
-    if req.q("api-version").is_none() {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "MissingApiVersionParameter",
-            "The api-version query parameter (?api-version=) is required for all requests.",
-        ));
+    require_api_version(req)?;
+    if route == "arm.subscriptions.list" {
+        return subscriptions::list(st, req, &claims);
     }
     let world = st.world.lock();
     let Some(sub) = world.subscriptions.get(&sub_id) else {
@@ -104,8 +127,10 @@ fn handle_inner(st: &Arc<AppState>, req: &Req, route: &str) -> Result<Response, 
             StatusCode::FORBIDDEN,
             "AuthorizationFailed",
             format!(
-                "The client '{}' with object id '{}' does not have authorization to perform action 'Microsoft.KeyVault/vaults/read' over scope '/subscriptions/{sub_id}' or the scope is invalid. If access was recently granted, please refresh your credentials.",
-                claims.oid, claims.oid
+                "The client '{}' with object id '{}' does not have authorization to perform action '{}' over scope '/subscriptions/{sub_id}' or the scope is invalid. If access was recently granted, please refresh your credentials.",
+                claims.oid,
+                claims.oid,
+                read_action(route)
             ),
         ));
     }
@@ -132,13 +157,12 @@ fn handle_inner(st: &Arc<AppState>, req: &Req, route: &str) -> Result<Response, 
     match route {
         "arm.subscriptions.get" => Ok(json_response(
             StatusCode::OK,
-            &json!({
-                "id": format!("/subscriptions/{sub_id}"), "subscriptionId": sub_id,
-                "tenantId": sub.tenant_id, "displayName": sub.name, "state": "Enabled",
-                "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01", "quotaId": "PayAsYouGo_2014-09-01", "spendingLimit": "Off"},
-                "authorizationSource": "RoleBased",
-            }),
+            &subscriptions::subscription_json(sub),
         )),
+        // No managed HSMs are emulated: the listings answer like a subscription without any.
+        "arm.managedhsms.list" | "arm.managedhsms.list_by_resource_group" => {
+            Ok(json_response(StatusCode::OK, &json!({ "value": [] })))
+        }
         "arm.vaults.get" => {
             let rg = segs.get(3).copied().unwrap_or_default();
             let name = segs
@@ -178,31 +202,8 @@ fn handle_inner(st: &Arc<AppState>, req: &Req, route: &str) -> Result<Response, 
                     ));
                 }
             }
-            let top = match req.q("$top") {
-                Some(t) => match t.parse::<usize>() {
-                    Ok(n) if (1..=1000).contains(&n) => n,
-                    _ => {
-                        return Err(ApiError::new(
-                            StatusCode::BAD_REQUEST,
-                            "InvalidTopValue",
-                            format!(
-                                "The value '{t}' of query parameter '$top' is not valid. It must be an integer between 1 and 1000."
-                            ),
-                        ));
-                    }
-                },
-                None => 1000,
-            };
-            let start = match req.q("$skiptoken") {
-                Some(t) => Some(paging::decode_token(t).ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "InvalidSkipToken",
-                        "The skip token is not valid.",
-                    )
-                })?),
-                None => None,
-            };
+            let top = subscriptions::top(req)?;
+            let start = subscriptions::skip_marker(req)?;
             let items = vaults
                 .iter()
                 .filter(|v| {
@@ -242,6 +243,28 @@ fn handle_inner(st: &Arc<AppState>, req: &Req, route: &str) -> Result<Response, 
             }
             Ok(json_response(StatusCode::OK, &body))
         }
+    }
+}
+
+fn require_api_version(req: &Req) -> Result<&str, ApiError> {
+    req.q("api-version").ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "MissingApiVersionParameter",
+            "The api-version query parameter (?api-version=) is required for all requests.",
+        )
+    })
+}
+
+/// The ARM action a subscription-scoped read needs (named in `AuthorizationFailed`).
+fn read_action(route: &str) -> &'static str {
+    match route {
+        "arm.managedhsms.list" | "arm.managedhsms.list_by_resource_group" => {
+            "Microsoft.KeyVault/managedHSMs/read"
+        }
+        "arm.subscriptions.get" => "Microsoft.Resources/subscriptions/read",
+        "arm.resources.list" => "Microsoft.Resources/subscriptions/resources/read",
+        _ => "Microsoft.KeyVault/vaults/read",
     }
 }
 

@@ -2,6 +2,7 @@
 //! certificate, secret, issuer and contact routes.
 
 pub mod certificates;
+pub mod denied;
 pub mod issuers;
 pub mod lifecycle;
 pub mod model;
@@ -113,7 +114,7 @@ pub async fn handle(st: Arc<AppState>, vault: String, req: Req, route: &'static 
         req,
         now,
     };
-    match guard(&ctx) {
+    match guard(&ctx, route) {
         Ok(()) => {}
         Err(e) => return e.into_response(),
     }
@@ -122,11 +123,11 @@ pub async fn handle(st: Arc<AppState>, vault: String, req: Req, route: &'static 
 }
 
 /// Existence, the challenge, token checks, api-version, access and throttling — in Azure's order.
-fn guard(ctx: &Ctx) -> Result<(), ApiError> {
+fn guard(ctx: &Ctx, route: &str) -> Result<(), ApiError> {
     let st = &ctx.st;
     // Verified once, outside the world lock; judged below in Azure's order.
     let verified = crate::auth::bearer(&ctx.req.headers).map(|t| st.signer.verify(t, ctx.now));
-    let (tenant, subscription, rbac, access_ok, location) = {
+    let (tenant, subscription, rbac, access_ok, location, resource_group) = {
         let w = st.world.lock();
         let Some(props) = w.vaults.get(&ctx.vault).and_then(|v| v.props.as_ref()) else {
             return Err(ApiError::new(
@@ -142,6 +143,7 @@ fn guard(ctx: &Ctx) -> Result<(), ApiError> {
             props.rbac,
             access_ok,
             props.location.clone(),
+            props.resource_group.clone(),
         )
     };
     let challenge = format!(
@@ -202,13 +204,19 @@ fn guard(ctx: &Ctx) -> Result<(), ApiError> {
             "appid={};oid={};iss=https://sts.windows.net/{tenant}/",
             claims.appid, claims.oid
         );
-        return Err(if rbac {
-            ApiError::forbidden(format!("Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments or role definitions were changed recently, please observe propagation time.\r\nCaller: {caller}\r\nAction: 'Microsoft.KeyVault/vaults/certificates/read'\r\nResource: '/subscriptions/{subscription}/providers/microsoft.keyvault/vaults/{}'\r\nAssignment: (not found)\r\nDenyAssignmentId: null\r\nDecisionReason: 'DeniedWithNoValidRBAC' \r\nVault: {};location={location}\r\n", ctx.vault, ctx.vault))
-                .inner("ForbiddenByRbac")
-        } else {
-            ApiError::forbidden(format!("The user, group or application '{caller}' does not have certificates list permission on key vault '{};location={location}'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287", ctx.vault))
-                .inner("AccessDenied")
-        });
+        let segments = ctx.req.segments();
+        return Err(denied::forbidden(
+            route,
+            &denied::Refusal {
+                caller: &caller,
+                vault: &ctx.vault,
+                location: &location,
+                subscription: &subscription,
+                resource_group: &resource_group,
+                rbac,
+                item: segments.get(1).copied(),
+            },
+        ));
     }
     if let Err(wait) = st.throttle.lock().take(&ctx.vault, &subscription) {
         st.counters.lock().throttled += 1;
