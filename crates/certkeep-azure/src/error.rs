@@ -76,6 +76,27 @@ pub enum AzureError {
         code: Option<String>,
         message: String,
     },
+    /// Key Vault refused a write because of the object's state: 409 (e.g. a create while another
+    /// creation of the name is pending), or a 403 that is not about access (e.g. cancelling an
+    /// operation no longer in progress). Re-read the object before trying anything else.
+    #[error("conflict: {message}")]
+    Conflict { message: String },
+    /// Key Vault 409 with inner code `ObjectIsDeletedButRecoverable`: the name is held by a
+    /// soft-deleted object.
+    #[error(
+        "'{name}' is deleted but recoverable (soft-deleted): recover it, or purge it before reusing the name"
+    )]
+    DeletedButRecoverable { name: String },
+    /// A certificate creation is already in progress for this name; nothing was sent. Wait for
+    /// it, cancel it, or adopt it (`get_pending_operation`).
+    #[error("certificate '{name}' already has a creation in progress{}: wait for it, cancel it or adopt it", request_id.as_deref().map(|r| format!(" (request {r})")).unwrap_or_default())]
+    PendingOperationInProgress {
+        name: String,
+        request_id: Option<String>,
+    },
+    /// A write refused before anything was sent (an invalid name, time or value).
+    #[error("refused to send an invalid write: {0}")]
+    InvalidInput(String),
     /// A response that does not have the expected shape.
     #[error("unexpected response from Azure: {0}")]
     InvalidResponse(String),

@@ -7,16 +7,22 @@ pub mod arm;
 pub mod budget;
 pub mod classify;
 pub mod cloud;
+mod create_safely;
 pub mod credential;
 pub mod error;
 mod first_call;
 pub mod gate;
+mod policy_convert;
 pub mod pool;
 pub mod session;
 pub mod transport;
 pub mod vault;
 pub mod vault_models;
 pub mod vault_url;
+mod vault_writes;
+mod write_convert;
+pub mod write_models;
+mod write_safety;
 
 pub use arm::{ArmClient, SubscriptionInfo, VaultInfo, check_access, list_vaults};
 pub use budget::{BudgetConfig, RequestBudget, TokenBucket};
@@ -34,3 +40,10 @@ pub use vault_models::{
     SecretVersionItem,
 };
 pub use vault_url::VaultUrl;
+pub use write_models::{
+    CertificatePolicySpec, CertificateUpdate, Contact, ContactsUpdate, CreatedCertificate,
+    CurveKind, IssuerName, IssuerSpec, KeyKind, KeySpec, KeyUsage, LifetimeActionKind,
+    LifetimeActionSpec, LifetimeTrigger, MergedCertificate, NewCertificate, OperationError,
+    OperationStatus, PendingOperation, SecretSpec, SecretUpdate, SubjectAltNames, WRITE_ID_TAG,
+    WrittenSecret, X509Spec,
+};

@@ -1,12 +1,14 @@
 //! One vault's reads: certificates, their versions and bundles, issuers, secrets and their values,
 //! through ONE certificate client and ONE secret client (challenge verification left on) whose
-//! pipelines pass the vault's [`RequestGate`].
+//! pipelines pass the vault's [`RequestGate`]. Writes are in `vault_writes` and `create_safely`:
+//! the non-idempotent ones go through a second certificate client and secret client that share
+//! the same gate (budget, origin check, in-flight cap) but have the SDK's retry turned off.
 
 use std::sync::Arc;
 
 use azure_core::http::pager::PageIterator;
 use azure_core::http::policies::Policy;
-use azure_core::http::{ClientOptions, Response};
+use azure_core::http::{ClientOptions, Response, RetryOptions};
 use azure_security_keyvault_certificates::models::{
     CertificateClientGetCertificateOptions, CertificateClientListCertificatePropertiesOptions,
     CertificateClientListCertificatePropertiesVersionsOptions,
@@ -28,6 +30,7 @@ use crate::gate::RequestGate;
 use crate::vault_models::{self as m, CertBundle, CertListItem, CertVersionItem, IssuerItem};
 use crate::vault_models::{SecretItem, SecretValue, SecretVersionItem};
 use crate::vault_url::VaultUrl;
+use crate::write_safety::FirstAnswerNow;
 use crate::{AzureError, AzureSession};
 
 /// Key Vault's largest page.
@@ -37,11 +40,17 @@ const MAX_EMPTY_PAGES_IN_A_ROW: usize = 100;
 
 /// Clients for one vault. Build through [`crate::VaultPool`] to share budgets and clients.
 pub struct VaultClient {
-    url: VaultUrl,
-    certificates: CertificateClient,
-    secrets: SecretClient,
-    certificates_first: FirstCall,
-    secrets_first: FirstCall,
+    pub(crate) url: VaultUrl,
+    pub(crate) certificates: CertificateClient,
+    pub(crate) secrets: SecretClient,
+    pub(crate) certificates_first: FirstCall,
+    pub(crate) secrets_first: FirstCall,
+    /// Same gate, no SDK retry: certificate create and merge.
+    pub(crate) certificates_once: CertificateClient,
+    pub(crate) certificates_once_first: FirstCall,
+    /// Same gate, no SDK retry: secret set.
+    pub(crate) secrets_once: SecretClient,
+    pub(crate) secrets_once_first: FirstCall,
 }
 
 impl std::fmt::Debug for VaultClient {
@@ -69,7 +78,31 @@ impl VaultClient {
         );
         let mut options: ClientOptions = session.client_options().clone();
         options.per_try_policies.push(gate);
+        let mut once: ClientOptions = options.clone();
+        once.retry = RetryOptions::none();
+        let mut certificates_once_options = once.clone();
+        certificates_once_options
+            .per_call_policies
+            .push(Arc::new(FirstAnswerNow));
         let endpoint = url.origin();
+        let certificates_once = CertificateClient::new(
+            &endpoint,
+            session.credential(),
+            Some(CertificateClientOptions {
+                client_options: certificates_once_options,
+                verify_challenge_resource: Some(true),
+                ..Default::default()
+            }),
+        )?;
+        let secrets_once = SecretClient::new(
+            &endpoint,
+            session.credential(),
+            Some(SecretClientOptions {
+                client_options: once,
+                verify_challenge_resource: Some(true),
+                ..Default::default()
+            }),
+        )?;
         let certificates = CertificateClient::new(
             &endpoint,
             session.credential(),
@@ -94,6 +127,10 @@ impl VaultClient {
             secrets,
             certificates_first: FirstCall::default(),
             secrets_first: FirstCall::default(),
+            certificates_once,
+            certificates_once_first: FirstCall::default(),
+            secrets_once,
+            secrets_once_first: FirstCall::default(),
         })
     }
 
@@ -107,7 +144,7 @@ impl VaultClient {
         self.url.origin()
     }
 
-    fn fail(&self, e: azure_core::Error) -> AzureError {
+    pub(crate) fn fail(&self, e: azure_core::Error) -> AzureError {
         classify_vault(&e, self.url.name())
     }
 

@@ -12,6 +12,8 @@ use certkeep_emulator::demo::{
 };
 use certkeep_emulator::{Config, Emulator};
 
+pub mod pki;
+
 pub const PROD: &str = DEMO_SUBSCRIPTIONS[0];
 
 pub struct Env {
@@ -133,6 +135,59 @@ impl Env {
 
     pub async fn vault_requests(&self, vault: &str) -> u64 {
         self.counters().await["by_vault"][vault]
+            .as_u64()
+            .unwrap_or(0)
+    }
+}
+
+impl Env {
+    /// The emulator's whole state (`/_emulator/state`).
+    pub async fn state(&self) -> serde_json::Value {
+        self.admin(reqwest::Method::GET, "state", None).await
+    }
+
+    /// One vault of the emulator's state.
+    pub async fn vault_state(&self, vault: &str) -> serde_json::Value {
+        let state = self.state().await;
+        state["vaults"]
+            .as_array()
+            .and_then(|vs| {
+                vs.iter()
+                    .find(|v| v["properties"]["name"].as_str() == Some(vault))
+                    .cloned()
+            })
+            .unwrap_or_else(|| panic!("vault {vault} in the emulator state"))
+    }
+
+    /// A certificate of the emulator's state (`None`: not there).
+    pub async fn cert_state(&self, vault: &str, name: &str) -> Option<serde_json::Value> {
+        let v = self.vault_state(vault).await;
+        v["certificates"]
+            .as_array()?
+            .iter()
+            .find(|c| c["name"].as_str() == Some(name))
+            .cloned()
+    }
+
+    /// A secret of the emulator's state (`None`: not there).
+    pub async fn secret_state(&self, vault: &str, name: &str) -> Option<serde_json::Value> {
+        let v = self.vault_state(vault).await;
+        v["secrets"]
+            .as_array()?
+            .iter()
+            .find(|s| s["name"].as_str() == Some(name))
+            .cloned()
+    }
+
+    /// Replaces the emulator's faults.
+    pub async fn faults(&self, faults: serde_json::Value) {
+        self.admin(reqwest::Method::PUT, "faults", Some(faults))
+            .await;
+    }
+
+    /// Requests the emulator counted for one route id.
+    pub async fn route_count(&self, route: &str) -> u64 {
+        self.counters().await["by_route"][route]
             .as_u64()
             .unwrap_or(0)
     }
