@@ -61,20 +61,104 @@ fn classify(url: &str) -> Result<Target, StoreError> {
 
 /// The URL with any password replaced by `***`, for logs and errors.
 pub(crate) fn redact(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            if parsed.set_password(Some("***")).is_ok() {
-                parsed.to_string()
-            } else {
-                format!("{}://***", parsed.scheme())
-            }
-        }
-        Ok(_) => url.to_string(),
-        // Unparseable: we cannot tell where a password would be, so show only the scheme.
-        Err(_) => match url.split_once(':') {
+    redact_database_url(url)
+}
+
+/// A database URL fit for messages, errors and logs: the password of the userinfo and the value
+/// of every `password=` query parameter are replaced by `***`
+/// (`postgres://u:secret@h/db?password=x&sslmode=disable` →
+/// `postgres://u:***@h/db?password=***&sslmode=disable`). A URL that cannot be parsed shows
+/// only its scheme.
+pub fn redact_database_url(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return match url.split_once(':') {
             Some((scheme, _)) => format!("{scheme}:***"),
             None => "***".to_string(),
-        },
+        };
+    };
+    if parsed.password().is_some() && parsed.set_password(Some("***")).is_err() {
+        return format!("{}://***", parsed.scheme());
+    }
+    if let Some(query) = parsed.query().map(str::to_string) {
+        let mut changed = false;
+        let parts: Vec<String> = query
+            .split('&')
+            .map(|part| {
+                let key = part.split_once('=').map_or(part, |(k, _)| k);
+                let decoded: String = url::form_urlencoded::parse(key.as_bytes())
+                    .map(|(k, _)| k.into_owned())
+                    .collect();
+                if decoded.eq_ignore_ascii_case("password") {
+                    changed = true;
+                    format!("{key}=***")
+                } else {
+                    part.to_string()
+                }
+            })
+            .collect();
+        if changed {
+            parsed.set_query(Some(&parts.join("&")));
+        }
+    }
+    parsed.to_string()
+}
+
+/// `text` with every secret of `url` (its password, `password=` values) replaced by `***`, for
+/// driver messages that might quote the URL.
+fn scrub(text: &str, url: &str) -> String {
+    let mut secrets = Vec::new();
+    if let Ok(parsed) = url::Url::parse(url) {
+        if let Some(password) = parsed.password() {
+            secrets.push(password.to_string());
+            if let Ok(decoded) = percent_decode(password) {
+                secrets.push(decoded);
+            }
+        }
+        for (key, value) in parsed.query_pairs() {
+            if key.eq_ignore_ascii_case("password") && !value.is_empty() {
+                secrets.push(value.into_owned());
+            }
+        }
+    }
+    let mut out = text.replace(url, &redact_database_url(url));
+    for secret in secrets.iter().filter(|s| s.len() >= 3) {
+        out = out.replace(secret.as_str(), "***");
+    }
+    out
+}
+
+fn percent_decode(text: &str) -> Result<String, std::string::FromUtf8Error> {
+    let bytes: Vec<u8> = url::form_urlencoded::parse(format!("x={text}").as_bytes())
+        .map(|(_, v)| v.into_owned().into_bytes())
+        .next()
+        .unwrap_or_default();
+    String::from_utf8(bytes)
+}
+
+/// How long the first connection to PostgreSQL may take before the store gives up.
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Opens one connection directly (not through a pool), within [`CONNECT_TIMEOUT`], so that a
+/// refused connection, a DNS failure or an unreachable host is reported with its real cause at
+/// once rather than as a pool timeout.
+async fn probe_postgres(options: &PgConnectOptions) -> Result<(), sqlx::Error> {
+    use sqlx::{ConnectOptions, Connection};
+    // sqlx's runtime timeout (tokio underneath); the store has no direct tokio dependency.
+    match sqlx::__rt::timeout(CONNECT_TIMEOUT, options.connect()).await {
+        Ok(Ok(connection)) => {
+            let _ = connection.close().await;
+            Ok(())
+        }
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!(
+                "timed out after {} s connecting to {}:{}",
+                CONNECT_TIMEOUT.as_secs(),
+                options.get_host(),
+                options.get_port()
+            ),
+        ))),
     }
 }
 
@@ -84,7 +168,7 @@ pub(crate) async fn open(url: &str) -> Result<(DatabaseConnection, Backend), Sto
     let shown = redact(url);
     let invalid = |e: sqlx::Error| StoreError::InvalidUrl {
         url: shown.clone(),
-        reason: e.to_string(),
+        reason: scrub(&e.to_string(), url),
     };
     let connect_failed = |source: sqlx::Error| StoreError::Connect {
         url: shown.clone(),
@@ -141,6 +225,7 @@ pub(crate) async fn open(url: &str) -> Result<(DatabaseConnection, Backend), Sto
         }
         Target::Postgres => {
             let options = PgConnectOptions::from_str(url).map_err(invalid)?;
+            probe_postgres(&options).await.map_err(connect_failed)?;
             let pool = PgPoolOptions::new()
                 .max_connections(POSTGRES_POOL)
                 .acquire_timeout(WAIT)
@@ -194,6 +279,102 @@ mod tests {
         assert_eq!(shown, "postgres://app:***@db.example:5432/certkeep");
         assert_eq!(redact("postgres://app@db/x"), "postgres://app@db/x");
         assert!(!redact("postgres://app:s3cret@[bad").contains("s3cret"));
+    }
+
+    #[test]
+    fn userinfo_and_query_passwords_are_redacted() {
+        assert_eq!(
+            redact_database_url("postgres://u:secret@h/db?password=x&sslmode=disable"),
+            "postgres://u:***@h/db?password=***&sslmode=disable"
+        );
+        assert_eq!(
+            redact_database_url("postgres://u@h:5433/db?sslmode=require&PassWord=p%40ss&x=1"),
+            "postgres://u@h:5433/db?sslmode=require&PassWord=***&x=1"
+        );
+        assert_eq!(
+            redact_database_url("postgresql://u:p%40ss@h/db"),
+            "postgresql://u:***@h/db"
+        );
+        assert_eq!(redact_database_url("sqlite::memory:"), "sqlite::memory:");
+        assert_eq!(
+            redact_database_url("sqlite:///var/lib/certkeep/inventory.db"),
+            "sqlite:///var/lib/certkeep/inventory.db"
+        );
+        assert_eq!(redact_database_url("not a url"), "***");
+        let scrubbed = scrub(
+            "bad option in postgres://u:hunter22@h/db?password=swordfish",
+            "postgres://u:hunter22@h/db?password=swordfish",
+        );
+        assert!(
+            !scrubbed.contains("hunter22") && !scrubbed.contains("swordfish"),
+            "{scrubbed}"
+        );
+    }
+
+    fn message(result: Result<(DatabaseConnection, Backend), StoreError>) -> String {
+        match result {
+            Err(e) => format!("{e} / {e:?}"),
+            Ok(_) => panic!("connected"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_fails_at_once_with_its_cause() {
+        // Bind a port, then free it: nothing listens there.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let url = format!("postgres://app:hunter2@127.0.0.1:{port}/db?password=swordfish");
+        let started = std::time::Instant::now();
+        let text = message(open(&url).await);
+        assert!(
+            started.elapsed() < CONNECT_TIMEOUT,
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(text.to_lowercase().contains("refused"), "{text}");
+        assert!(
+            !text.contains("hunter2") && !text.contains("swordfish"),
+            "{text}"
+        );
+        assert!(text.contains("app:***@127.0.0.1"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn a_silent_server_times_out_within_five_seconds() {
+        // Accepts TCP connections (the kernel's backlog) but never speaks.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+        let port = listener.local_addr().expect("addr").port();
+        let url = format!("postgres://app@127.0.0.1:{port}/db?sslmode=disable");
+        let started = std::time::Instant::now();
+        let text = message(open(&url).await);
+        let elapsed = started.elapsed();
+        assert!(
+            elapsed >= CONNECT_TIMEOUT && elapsed < CONNECT_TIMEOUT * 2,
+            "{elapsed:?}"
+        );
+        assert!(text.contains("timed out after 5 s"), "{text}");
+        drop(listener);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_host_fails_with_the_lookup_error() {
+        let started = std::time::Instant::now();
+        let text = message(open("postgres://app@certkeep-no-such-host.invalid/db").await);
+        assert!(
+            started.elapsed() < CONNECT_TIMEOUT * 2,
+            "{:?}",
+            started.elapsed()
+        );
+        let lower = text.to_lowercase();
+        assert!(
+            lower.contains("lookup")
+                || lower.contains("resolve")
+                || lower.contains("name")
+                || lower.contains("timed out"),
+            "{text}"
+        );
     }
 
     #[tokio::test]

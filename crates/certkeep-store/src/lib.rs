@@ -22,23 +22,29 @@ mod store;
 mod tx;
 
 pub use clock::{Clock, SystemClock};
-pub use connect::Backend;
+pub use connect::{Backend, redact_database_url};
 pub use error::StoreError;
 pub use ids::{
-    AuditEventId, CertificateId, CredentialId, IssuerId, SyncRunId, TlsSecretId, VaultId,
+    AuditEventId, CertificateId, CredentialId, ExclusionId, IssuerId, RequestId, SyncRunId,
+    TlsSecretId, VaultId,
 };
 pub use model::audit::{AuditEvent, NewAuditEvent};
 pub use model::certificate::{
-    Certificate, CertificateFilter, CertificateRecord, CertificateSource, Sans,
+    Certificate, CertificateFilter, CertificateRecord, CertificateSource, CertificateUpsert, Sans,
 };
 pub use model::certificate_page::{
     CertificateFacets, CertificateSort, CertificateSummary, IssuerKind,
 };
 pub use model::credential::{Credential, DeletedCounts, NewCredential};
+pub use model::exclusion::{DeleteCounts, Exclusion, ExclusionKind};
 pub use model::filters::{AuditFilter, IssuerFilter, SyncRunFilter, VaultFilter};
+pub use model::lease::{Lease, LeaseHeld};
 pub use model::page::{
     DEFAULT_HEALTHY_AFTER_SECS, DEFAULT_PAGE_LIMIT, ExpiryState, MAX_PAGE_LIMIT, Page, PageRequest,
     StateCounts, TagFilter,
+};
+pub use model::request::{
+    CertificateRequest, NewRequest, RequestFilter, RequestKind, RequestStatus, RequestUpdate,
 };
 pub use model::sync_run::{SyncOutcome, SyncRun};
 pub use model::tls_secret::{TlsSecret, TlsSecretFilter, TlsSecretRecord};

@@ -2,27 +2,34 @@
 //! `schema_migrations`. The DDL is generated from the entities for the connected backend, so the
 //! entities are the one definition of the schema.
 //!
-//! Migration 1 creates the tables from the entities as they are. A later schema change must be a
-//! new migration (ALTER statements built with sea-query), never an edit of an entity alone.
-use sea_orm::sea_query::{Index, IndexCreateStatement};
+//! Migration 1 creates the tables from the entities as they are, less the columns later
+//! migrations add ([`ADDED_LATER`]). A later schema change must be a new migration (ALTER
+//! statements built with sea-query), never an edit of an entity alone.
+use sea_orm::sea_query::{ColumnDef, Index, IndexCreateStatement, Table, TableCreateStatement};
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryOrder,
     Schema, Statement,
 };
 
 use crate::entities::{
-    audit_event, certificate, credential, issuer, schema_migration, sync_run, tls_secret, vault,
+    audit_event, certificate, certificate_request, credential, discovery_exclusion, issuer, lease,
+    schema_migration, sync_run, tls_secret, vault,
 };
 use crate::tx::{Lock, begin_write};
 use crate::{Backend, StoreError};
 
 /// Every migration this build knows: version and name, in order.
-pub(crate) const MIGRATIONS: &[(i64, &str)] = &[(1, "inventory")];
+pub(crate) const MIGRATIONS: &[(i64, &str)] = &[(1, "inventory"), (2, "requests")];
+
+/// Columns of the entities that a later migration adds: (table, column). Migration 1 leaves them
+/// out, so it creates exactly the tables it always created.
+const ADDED_LATER: &[(&str, &str)] = &[("certificates", "is_eku_critical")];
 
 /// The statements of one migration for one backend.
 fn statements(version: i64, backend: DbBackend) -> Vec<Statement> {
     match version {
         1 => inventory(backend),
+        2 => requests(backend),
         _ => Vec::new(),
     }
 }
@@ -34,10 +41,42 @@ fn db_backend(backend: Backend) -> DbBackend {
     }
 }
 
-/// A table and the indexes its entity declares (`unique_key`, `indexed`).
+/// `create` without the columns in `ADDED_LATER` for its table.
+fn without_later_columns<E: EntityTrait>(
+    entity: E,
+    create: TableCreateStatement,
+) -> TableCreateStatement {
+    let table = entity.table_name();
+    let later: Vec<&str> = ADDED_LATER
+        .iter()
+        .filter(|(t, _)| *t == table)
+        .map(|(_, c)| *c)
+        .collect();
+    if later.is_empty() {
+        return create;
+    }
+    let mut out = Table::create();
+    out.table(entity);
+    for column in create.get_columns() {
+        if !later.contains(&column.get_column_name().as_str()) {
+            out.col(column.clone());
+        }
+    }
+    for foreign_key in create.get_foreign_key_create_stmts() {
+        out.foreign_key(&mut foreign_key.clone());
+    }
+    for index in create.get_indexes() {
+        out.index(&mut index.clone());
+    }
+    out
+}
+
+/// A table as migration 1 creates it, and the indexes its entity declares (`unique_key`,
+/// `indexed`).
 fn table<E: EntityTrait>(entity: E, backend: DbBackend, out: &mut Vec<Statement>) {
     let schema = Schema::new(backend);
-    out.push(backend.build(schema.create_table_from_entity(entity).if_not_exists()));
+    let mut create = without_later_columns(entity, schema.create_table_from_entity(entity));
+    out.push(backend.build(create.if_not_exists()));
     for mut index in schema.create_index_from_entity(entity) {
         out.push(backend.build(index.if_not_exists()));
     }
@@ -83,11 +122,49 @@ fn inventory(backend: DbBackend) -> Vec<Statement> {
     out
 }
 
+/// Migration 2: certificate requests, leases, discovery exclusions, and
+/// `certificates.is_eku_critical`.
+fn requests(backend: DbBackend) -> Vec<Statement> {
+    let mut out = Vec::new();
+    table(certificate_request::Entity, backend, &mut out);
+    table(lease::Entity, backend, &mut out);
+    table(discovery_exclusion::Entity, backend, &mut out);
+    out.push(index(
+        backend,
+        Index::create()
+            .name("idx-certificate_requests-vault_name")
+            .table(certificate_request::Entity)
+            .col(certificate_request::Column::VaultId)
+            .col(certificate_request::Column::CertificateName),
+    ));
+    out.push(
+        backend.build(
+            Table::alter().table(certificate::Entity).add_column(
+                ColumnDef::new(certificate::Column::IsEkuCritical)
+                    .boolean()
+                    .not_null()
+                    .default(false),
+            ),
+        ),
+    );
+    out
+}
+
 /// Applies the migrations not yet recorded; returns how many were applied.
 pub(crate) async fn run(
     db: &DatabaseConnection,
     backend: Backend,
     now: i64,
+) -> Result<usize, StoreError> {
+    run_to(db, backend, now, i64::MAX).await
+}
+
+/// Applies the migrations not yet recorded up to `target` (inclusive).
+pub(crate) async fn run_to(
+    db: &DatabaseConnection,
+    backend: Backend,
+    now: i64,
+    target: i64,
 ) -> Result<usize, StoreError> {
     let db_backend = db_backend(backend);
     let txn = begin_write(db, backend, Some(Lock::Migrate)).await?;
@@ -113,7 +190,7 @@ pub(crate) async fn run(
     }
     let mut count = 0;
     for &(version, name) in MIGRATIONS {
-        if applied.contains(&version) {
+        if applied.contains(&version) || version > target {
             continue;
         }
         for statement in statements(version, db_backend) {
@@ -146,4 +223,36 @@ pub(crate) fn ddl(backend: Backend) -> Vec<String> {
         .flat_map(|&(version, _)| statements(version, db_backend(backend)))
         .map(|s| s.to_string())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migration_1_leaves_out_later_columns_and_migration_2_adds_them() {
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            let first: Vec<String> = statements(1, backend)
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            let first = first.join(";\n");
+            assert!(!first.contains("is_eku_critical"), "{first}");
+            assert!(first.contains("\"is_key_usage_critical\""), "{first}");
+            assert!(first.contains("FOREIGN KEY (\"vault_id\")"), "{first}");
+            let second: Vec<String> = statements(2, backend)
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            let second = second.join(";\n");
+            assert!(
+                second.contains("ALTER TABLE \"certificates\" ADD COLUMN \"is_eku_critical\""),
+                "{second}"
+            );
+            assert!(second.contains("NOT NULL DEFAULT FALSE"), "{second}");
+            for table in ["certificate_requests", "leases", "discovery_exclusions"] {
+                assert!(second.contains(&format!("CREATE TABLE IF NOT EXISTS \"{table}\"")));
+            }
+        }
+    }
 }

@@ -42,6 +42,8 @@ pub struct Model {
     pub is_key_usage_critical: bool,
     #[sea_orm(column_type = "Text")]
     pub ekus: String,
+    /// Added by migration 2 (not in migration 1's table).
+    pub is_eku_critical: bool,
     pub key_type: String,
     pub key_size: i32,
     pub key_curve: Option<String>,

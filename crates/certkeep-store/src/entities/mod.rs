@@ -5,8 +5,11 @@
 
 pub(crate) mod audit_event;
 pub(crate) mod certificate;
+pub(crate) mod certificate_request;
 pub(crate) mod credential;
+pub(crate) mod discovery_exclusion;
 pub(crate) mod issuer;
+pub(crate) mod lease;
 pub(crate) mod schema_migration;
 pub(crate) mod sync_run;
 pub(crate) mod tls_secret;

@@ -133,12 +133,26 @@ pub struct Certificate {
     pub vault_id: VaultId,
     /// Everything discovered about it (`record.is_current` is the stored flag).
     pub record: CertificateRecord,
+    /// Whether the extended key usage extension is critical (stored since migration 2; `false`
+    /// for versions upserted through [`CertificateRecord`] alone).
+    pub is_eku_critical: bool,
     /// True when discovery no longer finds it (rows are kept).
     pub is_missing: bool,
     /// Unix seconds of the first discovery.
     pub discovered_at: i64,
     /// Unix seconds of the last discovery that changed it.
     pub refreshed_at: i64,
+}
+
+/// A certificate version to upsert with [`Store::upsert_certificates`](crate::Store::upsert_certificates):
+/// the record and the fields added after [`CertificateRecord`] (which callers build field by
+/// field, so it does not grow).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CertificateUpsert {
+    /// Everything discovered about the version.
+    pub record: CertificateRecord,
+    /// Whether the extended key usage extension is critical.
+    pub is_eku_critical: bool,
 }
 
 /// Which certificate versions [`Store::list_certificates`](crate::Store::list_certificates) and

@@ -111,6 +111,8 @@ pub struct CertificateSummary {
     pub is_key_usage_critical: bool,
     /// Extended key usage OIDs.
     pub ekus: Vec<String>,
+    /// Whether the extended key usage extension is critical.
+    pub is_eku_critical: bool,
     /// Key type.
     pub key_type: String,
     /// Key size in bits.

@@ -10,7 +10,7 @@ use sea_orm::{
 
 use super::Store;
 use super::certificate_filter::{EXPIRY, Facet, condition};
-use super::certificates::to_certificate;
+use super::certificate_rows::to_certificate;
 use super::sql::{state_counts, to_u64, vault_name_of};
 use crate::entities::certificate;
 use crate::model::certificate::{Certificate, CertificateFilter, CertificateSource};
@@ -49,6 +49,7 @@ struct SummaryRow {
     key_usage: String,
     is_key_usage_critical: bool,
     ekus: String,
+    is_eku_critical: bool,
     key_type: String,
     key_size: i32,
     key_curve: Option<String>,
@@ -89,6 +90,7 @@ fn to_summary(m: SummaryRow) -> Result<CertificateSummary, StoreError> {
         issuer_dn: m.issuer_dn,
         serial_hex: m.serial_hex,
         is_key_usage_critical: m.is_key_usage_critical,
+        is_eku_critical: m.is_eku_critical,
         key_type: m.key_type,
         key_size: m.key_size,
         key_curve: m.key_curve,

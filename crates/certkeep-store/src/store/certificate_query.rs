@@ -4,7 +4,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder}
 
 use super::Store;
 use super::certificate_filter::{Facet, condition};
-use super::certificates::to_certificate;
+use super::certificate_rows::to_certificate;
 use crate::entities::{certificate, vault};
 use crate::model::certificate::{Certificate, CertificateFilter};
 use crate::{CertificateId, CredentialId, StoreError};

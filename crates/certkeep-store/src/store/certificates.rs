@@ -8,112 +8,15 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QuerySelect,
 };
 
+use super::certificate_rows::{RowMeta, to_model};
 use super::{CHUNK, Store, count};
 use crate::entities::{certificate, vault};
 use crate::model::UpsertCounts;
-use crate::model::certificate::{Certificate, CertificateRecord, CertificateSource};
-use crate::{CertificateId, StoreError, VaultId, json};
+use crate::model::certificate::{CertificateRecord, CertificateSource, CertificateUpsert};
+use crate::{StoreError, VaultId};
 
 /// Rows per multi-row insert (about 40 bound values each).
 const INSERT_ROWS: usize = 100;
-
-/// The store-owned fields of a row.
-struct RowMeta {
-    id: i64,
-    is_current: bool,
-    discovered_at: i64,
-    refreshed_at: i64,
-}
-
-fn to_model(
-    vault_id: VaultId,
-    r: &CertificateRecord,
-    meta: RowMeta,
-) -> Result<certificate::Model, StoreError> {
-    Ok(certificate::Model {
-        id: meta.id,
-        vault_id: vault_id.0,
-        name: r.name.clone(),
-        version: r.version.clone(),
-        is_current: meta.is_current,
-        source: r.source.as_str().to_string(),
-        source_secret_name: r.source_secret_name.clone(),
-        source_secret_version: r.source_secret_version.clone(),
-        kv_id: r.kv_id.clone(),
-        x5t: r.x5t.clone(),
-        is_enabled: r.is_enabled,
-        kv_created: r.kv_created,
-        kv_updated: r.kv_updated,
-        nbf: r.nbf,
-        exp: r.exp,
-        tags: json::encode(&r.tags)?,
-        policy_issuer: r.policy_issuer.clone(),
-        content_type: r.content_type.clone(),
-        subject: r.subject.clone(),
-        issuer_dn: r.issuer_dn.clone(),
-        serial_hex: r.serial_hex.clone(),
-        sans: json::encode(&r.sans)?,
-        key_usage: json::encode(&r.key_usage)?,
-        is_key_usage_critical: r.is_key_usage_critical,
-        ekus: json::encode(&r.ekus)?,
-        key_type: r.key_type.clone(),
-        key_size: r.key_size,
-        key_curve: r.key_curve.clone(),
-        signature_algorithm: r.signature_algorithm.clone(),
-        not_before: r.not_before,
-        not_after: r.not_after,
-        sha1_hex: r.sha1_hex.clone(),
-        sha256_hex: r.sha256_hex.clone(),
-        der: r.der.clone(),
-        is_missing: false,
-        discovered_at: meta.discovered_at,
-        refreshed_at: meta.refreshed_at,
-    })
-}
-
-pub(super) fn to_certificate(m: certificate::Model) -> Result<Certificate, StoreError> {
-    Ok(Certificate {
-        id: CertificateId(m.id),
-        vault_id: VaultId(m.vault_id),
-        record: CertificateRecord {
-            source: CertificateSource::parse(&m.source)?,
-            tags: json::decode(&m.tags, "certificates.tags")?,
-            sans: json::decode(&m.sans, "certificates.sans")?,
-            key_usage: json::decode(&m.key_usage, "certificates.key_usage")?,
-            ekus: json::decode(&m.ekus, "certificates.ekus")?,
-            name: m.name,
-            version: m.version,
-            is_current: m.is_current,
-            source_secret_name: m.source_secret_name,
-            source_secret_version: m.source_secret_version,
-            kv_id: m.kv_id,
-            x5t: m.x5t,
-            is_enabled: m.is_enabled,
-            kv_created: m.kv_created,
-            kv_updated: m.kv_updated,
-            nbf: m.nbf,
-            exp: m.exp,
-            policy_issuer: m.policy_issuer,
-            content_type: m.content_type,
-            subject: m.subject,
-            issuer_dn: m.issuer_dn,
-            serial_hex: m.serial_hex,
-            is_key_usage_critical: m.is_key_usage_critical,
-            key_type: m.key_type,
-            key_size: m.key_size,
-            key_curve: m.key_curve,
-            signature_algorithm: m.signature_algorithm,
-            not_before: m.not_before,
-            not_after: m.not_after,
-            sha1_hex: m.sha1_hex,
-            sha256_hex: m.sha256_hex,
-            der: m.der,
-        },
-        is_missing: m.is_missing,
-        discovered_at: m.discovered_at,
-        refreshed_at: m.refreshed_at,
-    })
-}
 
 /// On a concurrent insert of the same version, the later one's data wins.
 fn on_conflict() -> OnConflict {
@@ -140,6 +43,7 @@ fn on_conflict() -> OnConflict {
             C::KeyUsage,
             C::IsKeyUsageCritical,
             C::Ekus,
+            C::IsEkuCritical,
             C::KeyType,
             C::KeySize,
             C::KeyCurve,
@@ -157,12 +61,12 @@ fn on_conflict() -> OnConflict {
 
 /// Rejects a batch that names a version twice or flags two versions of a name current; returns
 /// the flagged version of each (source, name).
-fn flagged_versions(
-    records: &[CertificateRecord],
-) -> Result<HashMap<(CertificateSource, &str), &str>, StoreError> {
+fn flagged_versions<'a>(
+    records: &[(&'a CertificateRecord, Option<bool>)],
+) -> Result<HashMap<(CertificateSource, &'a str), &'a str>, StoreError> {
     let mut seen = HashSet::new();
     let mut current = HashMap::new();
-    for r in records {
+    for (r, _) in records {
         if !seen.insert((r.source, r.name.as_str(), r.version.as_str())) {
             return Err(StoreError::Invalid(format!(
                 "certificate {}/{} given twice",
@@ -188,10 +92,39 @@ impl Store {
     /// names with no flagged record keep their flags. A missing version given again is present
     /// again. Not audited: the discovery's run and audit event are written by
     /// [`Store::finish_sync_run`].
+    ///
+    /// Records carry no `is_eku_critical`: a stored version keeps its flag, a new one gets
+    /// `false` ([`Store::upsert_certificates`] sets it).
     pub async fn upsert_certificate_versions(
         &self,
         vault_id: VaultId,
         records: &[CertificateRecord],
+        now: i64,
+    ) -> Result<UpsertCounts, StoreError> {
+        let items: Vec<_> = records.iter().map(|r| (r, None)).collect();
+        self.upsert_certificate_items(vault_id, &items, now).await
+    }
+
+    /// [`Store::upsert_certificate_versions`] with the fields a [`CertificateRecord`] does not
+    /// carry (`is_eku_critical`), which are stored as given.
+    pub async fn upsert_certificates(
+        &self,
+        vault_id: VaultId,
+        versions: &[CertificateUpsert],
+        now: i64,
+    ) -> Result<UpsertCounts, StoreError> {
+        let items: Vec<_> = versions
+            .iter()
+            .map(|v| (&v.record, Some(v.is_eku_critical)))
+            .collect();
+        self.upsert_certificate_items(vault_id, &items, now).await
+    }
+
+    /// Records with their EKU criticality (`None`: keep the stored flag, `false` when new).
+    async fn upsert_certificate_items(
+        &self,
+        vault_id: VaultId,
+        records: &[(&CertificateRecord, Option<bool>)],
         now: i64,
     ) -> Result<UpsertCounts, StoreError> {
         let current = flagged_versions(records)?;
@@ -208,7 +141,7 @@ impl Store {
         }
         let names: Vec<String> = records
             .iter()
-            .map(|r| r.name.clone())
+            .map(|(r, _)| r.name.clone())
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
@@ -227,7 +160,7 @@ impl Store {
             }
         }
         let mut inserts = Vec::new();
-        for r in records {
+        for &(r, eku_critical) in records {
             let flagged = current.get(&(r.source, r.name.as_str())).copied();
             let key = (
                 r.source.as_str().to_string(),
@@ -239,6 +172,7 @@ impl Store {
                     let meta = RowMeta {
                         id: row.id,
                         is_current: flagged.map_or(row.is_current, |v| v == r.version),
+                        is_eku_critical: eku_critical.unwrap_or(row.is_eku_critical),
                         discovered_at: row.discovered_at,
                         refreshed_at: row.refreshed_at,
                     };
@@ -258,6 +192,7 @@ impl Store {
                     let meta = RowMeta {
                         id: 0,
                         is_current: flagged == Some(r.version.as_str()),
+                        is_eku_critical: eku_critical.unwrap_or(false),
                         discovered_at: now,
                         refreshed_at: now,
                     };

@@ -4,10 +4,15 @@ mod audit;
 mod certificate_filter;
 mod certificate_page;
 mod certificate_query;
+mod certificate_rows;
 mod certificates;
 mod credentials;
+mod exclusions;
 mod issuers;
+mod leases;
+mod local_delete;
 mod pages;
+mod requests;
 mod sql;
 mod sync_runs;
 mod tls_secret_page;
@@ -80,6 +85,17 @@ impl Store {
     /// The DDL every migration runs on this backend, as SQL text.
     pub fn migration_ddl(backend: Backend) -> Vec<String> {
         migrate::ddl(backend)
+    }
+
+    /// Opens the database at `url`, applies the migrations up to `version` only, and closes
+    /// it; returns how many were applied. For tests of upgrades from an older schema: a store
+    /// is used only through [`Store::connect`], which applies every migration.
+    #[doc(hidden)]
+    pub async fn migrate_database_to(url: &str, version: i64) -> Result<usize, StoreError> {
+        let (db, backend) = connect::open(url).await?;
+        let applied = migrate::run_to(&db, backend, SystemClock.now(), version).await?;
+        db.close().await?;
+        Ok(applied)
     }
 
     /// Closes the pool, waiting for connections to be returned.

@@ -63,7 +63,10 @@ async fn memory_database_is_one_connection_that_keeps_its_data() {
     assert_eq!(pragma(&store.db, "foreign_keys").await, "1");
     // Migrations ran on the one connection and are visible to later queries.
     let applied = store.applied_migrations().await.expect("migrations");
-    assert_eq!(applied, vec![(1, "inventory".to_string())]);
+    assert_eq!(
+        applied,
+        vec![(1, "inventory".to_string()), (2, "requests".to_string())]
+    );
 }
 
 #[test]

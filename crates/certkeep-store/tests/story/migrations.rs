@@ -10,7 +10,10 @@ pub(crate) async fn connect_twice(url: &str, clock: Arc<TestClock>) -> Store {
         .await
         .expect("first connect migrates");
     let applied = first.applied_migrations().await.expect("applied");
-    assert_eq!(applied, vec![(1, "inventory".to_string())]);
+    assert_eq!(
+        applied,
+        vec![(1, "inventory".to_string()), (2, "requests".to_string())]
+    );
     first.close().await.expect("close");
 
     let second = Store::connect_with_clock(url, clock)
@@ -23,7 +26,7 @@ pub(crate) async fn connect_twice(url: &str, clock: Arc<TestClock>) -> Store {
     );
     // A third handle while the second is open: concurrent connects are fine too.
     let third = Store::connect(url).await.expect("third connect");
-    assert_eq!(third.applied_migrations().await.expect("applied").len(), 1);
+    assert_eq!(third.applied_migrations().await.expect("applied").len(), 2);
     third.close().await.expect("close");
     assert!(
         matches!(second.verify_audit_chain().await, Ok(0)),

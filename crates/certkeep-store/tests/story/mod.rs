@@ -6,9 +6,16 @@ mod certificate_pages;
 mod certificates;
 mod credentials;
 mod deletion;
+// Comparing with one-element arrays of clones reads best in these steps.
+#[allow(clippy::cloned_ref_to_slice_refs)]
+mod eku;
+mod leases;
+mod local_delete;
 mod migrations;
 mod other_pages;
 mod page_model;
+#[allow(clippy::cloned_ref_to_slice_refs)]
+mod requests;
 mod tls_secret_pages;
 mod tls_secrets;
 mod vaults;
@@ -45,6 +52,10 @@ impl Ctx {
     pub(crate) fn vault_b(&self) -> VaultId {
         self.vault_b.expect("vaults step ran")
     }
+    pub(crate) fn clock_now(&self) -> i64 {
+        use certkeep_store::Clock;
+        self.clock.now()
+    }
     pub(crate) async fn audit_count(&self) -> usize {
         self.store
             .list_audit_events(1_000_000)
@@ -76,5 +87,9 @@ pub(crate) async fn run(url: String) {
     certificate_pages::story(&ctx, &pages).await;
     tls_secret_pages::story(&ctx, &pages).await;
     other_pages::story(&ctx, &pages).await;
+    eku::story(&ctx, &pages).await;
+    requests::story(&ctx, &pages).await;
+    leases::story(&ctx).await;
+    local_delete::story(&ctx, &pages).await;
     ctx.store.close().await.expect("close");
 }

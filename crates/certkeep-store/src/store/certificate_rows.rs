@@ -1,0 +1,105 @@
+//! Converting between certificate rows and the public certificate types.
+use crate::entities::certificate;
+use crate::model::certificate::{Certificate, CertificateRecord, CertificateSource};
+use crate::{CertificateId, StoreError, VaultId, json};
+
+/// The store-owned fields of a row.
+pub(super) struct RowMeta {
+    pub(super) id: i64,
+    pub(super) is_current: bool,
+    pub(super) is_eku_critical: bool,
+    pub(super) discovered_at: i64,
+    pub(super) refreshed_at: i64,
+}
+
+pub(super) fn to_model(
+    vault_id: VaultId,
+    r: &CertificateRecord,
+    meta: RowMeta,
+) -> Result<certificate::Model, StoreError> {
+    Ok(certificate::Model {
+        id: meta.id,
+        vault_id: vault_id.0,
+        name: r.name.clone(),
+        version: r.version.clone(),
+        is_current: meta.is_current,
+        source: r.source.as_str().to_string(),
+        source_secret_name: r.source_secret_name.clone(),
+        source_secret_version: r.source_secret_version.clone(),
+        kv_id: r.kv_id.clone(),
+        x5t: r.x5t.clone(),
+        is_enabled: r.is_enabled,
+        kv_created: r.kv_created,
+        kv_updated: r.kv_updated,
+        nbf: r.nbf,
+        exp: r.exp,
+        tags: json::encode(&r.tags)?,
+        policy_issuer: r.policy_issuer.clone(),
+        content_type: r.content_type.clone(),
+        subject: r.subject.clone(),
+        issuer_dn: r.issuer_dn.clone(),
+        serial_hex: r.serial_hex.clone(),
+        sans: json::encode(&r.sans)?,
+        key_usage: json::encode(&r.key_usage)?,
+        is_key_usage_critical: r.is_key_usage_critical,
+        ekus: json::encode(&r.ekus)?,
+        is_eku_critical: meta.is_eku_critical,
+        key_type: r.key_type.clone(),
+        key_size: r.key_size,
+        key_curve: r.key_curve.clone(),
+        signature_algorithm: r.signature_algorithm.clone(),
+        not_before: r.not_before,
+        not_after: r.not_after,
+        sha1_hex: r.sha1_hex.clone(),
+        sha256_hex: r.sha256_hex.clone(),
+        der: r.der.clone(),
+        is_missing: false,
+        discovered_at: meta.discovered_at,
+        refreshed_at: meta.refreshed_at,
+    })
+}
+
+pub(super) fn to_certificate(m: certificate::Model) -> Result<Certificate, StoreError> {
+    Ok(Certificate {
+        id: CertificateId(m.id),
+        vault_id: VaultId(m.vault_id),
+        record: CertificateRecord {
+            source: CertificateSource::parse(&m.source)?,
+            tags: json::decode(&m.tags, "certificates.tags")?,
+            sans: json::decode(&m.sans, "certificates.sans")?,
+            key_usage: json::decode(&m.key_usage, "certificates.key_usage")?,
+            ekus: json::decode(&m.ekus, "certificates.ekus")?,
+            name: m.name,
+            version: m.version,
+            is_current: m.is_current,
+            source_secret_name: m.source_secret_name,
+            source_secret_version: m.source_secret_version,
+            kv_id: m.kv_id,
+            x5t: m.x5t,
+            is_enabled: m.is_enabled,
+            kv_created: m.kv_created,
+            kv_updated: m.kv_updated,
+            nbf: m.nbf,
+            exp: m.exp,
+            policy_issuer: m.policy_issuer,
+            content_type: m.content_type,
+            subject: m.subject,
+            issuer_dn: m.issuer_dn,
+            serial_hex: m.serial_hex,
+            is_key_usage_critical: m.is_key_usage_critical,
+            key_type: m.key_type,
+            key_size: m.key_size,
+            key_curve: m.key_curve,
+            signature_algorithm: m.signature_algorithm,
+            not_before: m.not_before,
+            not_after: m.not_after,
+            sha1_hex: m.sha1_hex,
+            sha256_hex: m.sha256_hex,
+            der: m.der,
+        },
+        is_eku_critical: m.is_eku_critical,
+        is_missing: m.is_missing,
+        discovered_at: m.discovered_at,
+        refreshed_at: m.refreshed_at,
+    })
+}
