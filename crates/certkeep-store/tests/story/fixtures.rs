@@ -1,12 +1,14 @@
 //! Test data and disposable databases for the story.
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
 
+use certkeep_store::redact_database_url;
 use certkeep_store::{
     CertificateRecord, CertificateSource, Clock, CredentialId, NewAuditEvent, NewCredential, Sans,
     Tags, TlsSecretRecord, VaultRecord,
 };
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use sha2::{Digest, Sha256};
 
 /// A clock the story moves by hand.
@@ -52,19 +54,69 @@ impl Drop for TempDir {
     }
 }
 
-/// A PostgreSQL database created for one run, next to the one the admin URL names.
+/// How long the fixture waits for PostgreSQL before failing the test.
+const PG_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A connection to the admin database; panics with a clear message when it cannot be reached,
+/// because a set `CERTKEEP_TEST_DATABASE_URL` means PostgreSQL must be tested.
+async fn admin_connection(admin_url: &str) -> Result<DatabaseConnection, String> {
+    let mut options = ConnectOptions::new(admin_url.to_string());
+    options
+        .max_connections(1)
+        .connect_timeout(PG_TIMEOUT)
+        .acquire_timeout(PG_TIMEOUT)
+        .sqlx_logging(false);
+    Database::connect(options).await.map_err(|e| {
+        format!(
+            "CERTKEEP_TEST_DATABASE_URL is set, but PostgreSQL at {} cannot be reached: {e} \
+             (start it, or unset the variable to test SQLite only)",
+            redact_database_url(admin_url)
+        )
+    })
+}
+
+/// Whether a database of this name exists.
+pub(crate) async fn database_exists(admin_url: &str, name: &str) -> bool {
+    let admin = admin_connection(admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let row = admin
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            format!("SELECT COUNT(*) FROM pg_database WHERE datname = '{name}'"),
+        ))
+        .await
+        .expect("query pg_database")
+        .expect("a row");
+    admin.close().await.expect("close");
+    row.try_get_by_index::<i64>(0).expect("count") > 0
+}
+
+async fn drop_named_database(admin_url: &str, name: &str) -> Result<(), String> {
+    let admin = admin_connection(admin_url).await?;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .await
+        .map_err(|e| format!("drop the test database {name}: {e}"))?;
+    admin.close().await.map_err(|e| e.to_string())
+}
+
+/// A PostgreSQL database created for one run, next to the one the admin URL names. Dropped by
+/// [`PgDatabase::drop_database`], or, when a test fails before that, by `Drop` (through a
+/// separate admin connection, `DROP DATABASE ... WITH (FORCE)`).
 pub(crate) struct PgDatabase {
     admin_url: String,
-    name: String,
+    pub(crate) name: String,
     pub(crate) url: String,
+    dropped: bool,
 }
 
 impl PgDatabase {
     pub(crate) async fn create(admin_url: &str) -> Self {
         let name = format!("certkeep_story_{}", uuid::Uuid::new_v4().simple());
-        let admin = sea_orm::Database::connect(admin_url)
+        let admin = admin_connection(admin_url)
             .await
-            .expect("connect to CERTKEEP_TEST_DATABASE_URL");
+            .unwrap_or_else(|e| panic!("{e}"));
         admin
             .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
             .await
@@ -76,21 +128,42 @@ impl PgDatabase {
             admin_url: admin_url.to_string(),
             name,
             url: url.to_string(),
+            dropped: false,
         }
     }
 
-    pub(crate) async fn drop_database(&self) {
-        let admin = sea_orm::Database::connect(&self.admin_url)
+    pub(crate) async fn drop_database(mut self) {
+        self.dropped = true;
+        drop_named_database(&self.admin_url, &self.name)
             .await
-            .expect("connect to CERTKEEP_TEST_DATABASE_URL");
-        admin
-            .execute_unprepared(&format!(
-                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        if self.dropped {
+            return;
+        }
+        // Possibly unwinding inside a runtime: drop it from a thread with a runtime of its own,
+        // and report (never panic) on failure.
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        let outcome = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())
+                .and_then(|rt| rt.block_on(drop_named_database(&admin_url, &name)))
+        })
+        .join();
+        match outcome {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("could not drop test database {}: {e}", self.name),
+            Err(_) => eprintln!(
+                "could not drop test database {}: thread panicked",
                 self.name
-            ))
-            .await
-            .expect("drop the test database");
-        admin.close().await.expect("close admin connection");
+            ),
+        }
     }
 }
 

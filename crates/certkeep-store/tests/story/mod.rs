@@ -18,6 +18,7 @@ mod page_model;
 mod requests;
 mod tls_secret_pages;
 mod tls_secrets;
+pub(crate) mod upgrade;
 mod vaults;
 
 use std::sync::Arc;
