@@ -304,3 +304,35 @@ async fn a_merge_whose_answer_is_lost_is_recognised_by_its_thumbprint() {
     assert_eq!(versions.len(), 1);
     assert_eq!(versions[0]["x5t"], certkeep_core::x509::x5t(&leaf));
 }
+
+#[tokio::test]
+async fn a_create_answered_500_is_checked_not_sent_again() {
+    let env = Env::start().await;
+    let pool = env.pool();
+    let vault = pool.vault(&env.vault_uri("kv-prod-web")).unwrap();
+    // Warm the create client so that its challenge is not what fails.
+    vault
+        .create_certificate("warm", &unknown_issuer("CN=warm.contoso.com"))
+        .await
+        .unwrap();
+    env.faults(
+        json!({"errors": [{"status": 500, "rate": 1.0, "route": "kv.certificates.create"}]}),
+    )
+    .await;
+    env.reset_counters().await;
+    let e = vault
+        .create_certificate_safely("flaky", &unknown_issuer("CN=flaky.contoso.com"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AzureError::Http { status: 500, .. }), "{e:?}");
+    let counters = env.counters().await;
+    assert_eq!(
+        counters["by_route"]["kv.certificates.create"], 1,
+        "{counters}"
+    );
+    assert_eq!(
+        counters["by_route"]["kv.certificates.pending.get"], 2,
+        "the pre-check and the check after the ambiguous answer: {counters}"
+    );
+    assert!(env.cert_state("kv-prod-web", "flaky").await.is_none());
+}
