@@ -7,6 +7,7 @@ pub mod criticality;
 pub mod dn;
 pub mod error;
 pub mod keyvault;
+pub mod merge_upload;
 pub mod pem;
 pub mod pfx;
 pub mod request;

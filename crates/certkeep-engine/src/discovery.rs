@@ -8,7 +8,10 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use certkeep_azure::{AzureError, CertListItem, VaultClient};
-use certkeep_store::{CertificateSource, Credential, SyncOutcome, UpsertCounts, Vault, VaultId};
+use certkeep_store::{
+    CertificateSource, Credential, Exclusion, ExclusionKind, SyncOutcome, UpsertCounts, Vault,
+    VaultId,
+};
 use futures::{StreamExt as _, TryStreamExt as _};
 use serde::Serialize;
 use serde_json::json;
@@ -27,6 +30,9 @@ pub struct VaultReport {
     pub versions_updated: usize,
     pub versions_unchanged: usize,
     pub marked_missing: usize,
+    /// Certificates (names, or single versions) skipped because they were deleted from
+    /// Certkeep and excluded from discovery.
+    pub excluded: usize,
     /// Versions that could not be read (`name/version: reason`); the vault went on.
     pub skipped: Vec<String>,
     pub error: Option<String>,
@@ -138,8 +144,17 @@ impl Engine {
                 .last_sync_run(KIND_ALL, v.id, SyncOutcome::Succeeded)
                 .await?
                 .is_some();
-        let listed = client.list_certificates().await?;
+        let exclusions = self.store.exclusions_for_vault(v.id).await?;
+        let mut listed = client.list_certificates().await?;
         report.certificates = listed.len();
+        // Names excluded in every version are not fetched at all.
+        listed.retain(|i| {
+            let whole = exclusions.iter().any(|e| {
+                e.version.is_none() && e.covers(ExclusionKind::Certificate, &i.name, "")
+            });
+            report.excluded += usize::from(whole);
+            !whole
+        });
         let listed_names: HashSet<String> =
             listed.iter().map(|i| i.name.to_ascii_lowercase()).collect();
 
@@ -157,8 +172,9 @@ impl Engine {
         let fetched: Vec<Fetched> = futures::stream::iter(to_fetch)
             .map(|item| {
                 let client = client.clone();
+                let exclusions = &exclusions;
                 async move {
-                    self.fetch_certificate(&client, v.id, &item, all_versions)
+                    self.fetch_certificate(&client, v.id, &item, all_versions, exclusions)
                         .await
                 }
             })
@@ -169,6 +185,7 @@ impl Engine {
             report.versions_added += f.counts.added;
             report.versions_updated += f.counts.updated;
             report.versions_unchanged += f.counts.unchanged;
+            report.excluded += f.excluded;
             report.skipped.extend(f.skipped);
         }
 
@@ -180,6 +197,13 @@ impl Engine {
             }
             match client.get_certificate(name, None).await {
                 Err(AzureError::NotFound { .. }) => missing.push(name.clone()),
+                Ok(bundle)
+                    if exclusions
+                        .iter()
+                        .any(|e| e.covers(ExclusionKind::Certificate, name, &bundle.version)) =>
+                {
+                    report.excluded += 1;
+                }
                 Ok(bundle) => match records::bundle_record(&bundle, true) {
                     Ok(rec) => {
                         self.store
@@ -201,17 +225,25 @@ impl Engine {
 
     /// Fetches one certificate (its current version, or all) and stores it in one transaction.
     /// A version whose certificate cannot be parsed is skipped with its reason.
-    async fn fetch_certificate(
+    pub(crate) async fn fetch_certificate(
         &self,
         client: &Arc<VaultClient>,
         vault: VaultId,
         item: &CertListItem,
         all_versions: bool,
+        exclusions: &[Exclusion],
     ) -> Result<Fetched, EngineError> {
+        let excluded =
+            |ver: &str| exclusions.iter().any(|e| e.covers(ExclusionKind::Certificate, &item.name, ver));
         let mut bundles = Vec::new();
+        let mut excluded_versions = 0;
         if all_versions {
             let versions = client.list_certificate_versions(&item.name).await?;
             for ver in versions {
+                if excluded(&ver.version) {
+                    excluded_versions += 1;
+                    continue;
+                }
                 match client.get_certificate(&item.name, Some(&ver.version)).await {
                     Ok(b) => bundles.push(b),
                     // A version deleted between listing and reading is simply not there any more.
@@ -226,10 +258,18 @@ impl Engine {
                 Err(e) => return Err(e.into()),
             }
         }
-        let current = current_version(&bundles, &item.x5t, all_versions);
+        let mut current = current_version(&bundles, &item.x5t, all_versions);
+        // The current version excluded: no other version is taken for it.
+        if excluded_versions > 0 && !bundles.iter().any(|b| b.x5t == item.x5t) {
+            current = None;
+        }
         let mut recs = Vec::new();
         let mut skipped = Vec::new();
         for b in &bundles {
+            if excluded(&b.version) {
+                excluded_versions += 1;
+                continue;
+            }
             match records::bundle_record(b, Some(b.version.as_str()) == current) {
                 Ok(r) => recs.push(r),
                 Err(e) => skipped.push(skip_reason(b, &e)),
@@ -247,15 +287,21 @@ impl Engine {
                 self.now(),
             )
             .await?;
-        Ok(Fetched { counts, skipped })
+        Ok(Fetched {
+            counts,
+            skipped,
+            excluded: excluded_versions,
+        })
     }
 }
 
 /// What fetching one certificate stored and skipped.
 #[derive(Default)]
-struct Fetched {
-    counts: UpsertCounts,
-    skipped: Vec<String>,
+pub(crate) struct Fetched {
+    pub(crate) counts: UpsertCounts,
+    pub(crate) skipped: Vec<String>,
+    /// Versions skipped as excluded from discovery.
+    excluded: usize,
 }
 
 fn skip_reason(b: &certkeep_azure::CertBundle, e: &EngineError) -> String {

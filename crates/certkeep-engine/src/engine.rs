@@ -53,6 +53,8 @@ pub struct Engine {
     key_path: Option<std::path::PathBuf>,
     pub(crate) config: EngineConfig,
     clock: Arc<dyn Clock>,
+    /// This process's engine, in lease holders (several instances share one database).
+    instance_id: String,
     pools: Mutex<HashMap<String, Arc<VaultPool>>>,
 }
 
@@ -75,6 +77,7 @@ impl Engine {
             key_path,
             config,
             clock,
+            instance_id: uuid::Uuid::new_v4().simple().to_string()[..12].to_string(),
             pools: Mutex::new(HashMap::new()),
         }
     }
@@ -88,6 +91,11 @@ impl Engine {
 
     pub fn config(&self) -> &EngineConfig {
         &self.config
+    }
+
+    /// This engine instance's id (random per process).
+    pub fn instance_id(&self) -> &str {
+        &self.instance_id
     }
 
     /// Now, in Unix seconds, from the engine's clock.

@@ -14,6 +14,21 @@ pub enum EngineError {
     /// A named thing does not exist in Certkeep.
     #[error("{what} not found")]
     NotFound { what: String },
+    /// Several input fields are wrong (each named); nothing was written or sent.
+    #[error("{}", errors.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; "))]
+    Fields {
+        errors: Vec<certkeep_core::request::FieldError>,
+    },
+    /// Another operation holds this name right now.
+    #[error("{what} is in progress by {holder} since {since}: try again when it has finished")]
+    InProgress {
+        what: String,
+        holder: String,
+        since: String,
+    },
+    /// The action is refused for this item (e.g. renewing a third-party certificate).
+    #[error("{reason}")]
+    Refused { reason: String },
     /// A name is taken.
     #[error("{what} already exists")]
     Conflict { what: String },
@@ -48,7 +63,7 @@ impl EngineError {
     /// 5 conflict, 6 partial failure, 1 anything else.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Invalid { .. } => 2,
+            Self::Invalid { .. } | Self::Fields { .. } => 2,
             Self::Azure(
                 AzureError::WrongClientSecret
                 | AzureError::ClientSecretExpired
@@ -59,7 +74,7 @@ impl EngineError {
                 | AzureError::VaultAccessDenied { .. },
             ) => 3,
             Self::NotFound { .. } => 4,
-            Self::Conflict { .. } => 5,
+            Self::Conflict { .. } | Self::InProgress { .. } | Self::Refused { .. } => 5,
             Self::Partial { .. } => 6,
             _ => 1,
         }

@@ -68,6 +68,9 @@ pub(crate) enum Command {
     /// Discovered TLS secrets (secrets holding a PEM or PFX certificate)
     #[command(subcommand)]
     Secret(SecretCmd),
+    /// Certificate requests and renewals sent to Key Vault (the Request Status list)
+    #[command(subcommand)]
+    Request(crate::cli_request::RequestCmd),
     /// Start the bundled Azure emulator with the demo estate, inventory it, and keep running
     Demo(DemoArgs),
 }
@@ -212,6 +215,12 @@ pub(crate) enum SecretType {
 pub(crate) enum CertCmd {
     /// List certificate versions, soonest expiry first
     List(CertListArgs),
+    /// Request a certificate (or a new version of one) in Key Vault
+    Request(Box<crate::cli_request::RequestArgs>),
+    /// Fetch a certificate's latest version (or every version) from Key Vault
+    Obtain(crate::cli_request::ObtainArgs),
+    /// Renew certificates: a new version in Key Vault with a new validity
+    Renew(crate::cli_request::RenewArgs),
 }
 
 #[derive(Args, Debug, Clone)]

@@ -4,6 +4,7 @@
 //! the credential or access, 4 not found, 5 conflict, 6 some vaults failed.
 
 mod cli;
+mod cli_request;
 mod commands;
 mod context;
 mod error;

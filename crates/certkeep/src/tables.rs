@@ -157,3 +157,35 @@ impl Table for SecretView {
         "missing",
     ];
 }
+
+impl Table for certkeep_engine::requests::RequestView {
+    const COLUMNS: &'static [&'static str] = &[
+        "id:8",
+        "vault",
+        "certificate",
+        "kind",
+        "issuer",
+        "status",
+        "requested_by",
+        "requested_at",
+        "version:8",
+        "error",
+    ];
+}
+
+impl Table for certkeep_engine::requests::RenewOutcome {
+    const COLUMNS: &'static [&'static str] =
+        &["vault", "name", "outcome", "request_id:8", "version:8", "reason"];
+}
+
+impl Table for certkeep_engine::requests::ObtainReport {
+    const COLUMNS: &'static [&'static str] = &[
+        "vault",
+        "name",
+        "history",
+        "versions_added",
+        "versions_updated",
+        "versions_unchanged",
+        "skipped",
+    ];
+}

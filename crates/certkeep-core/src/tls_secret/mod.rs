@@ -7,7 +7,7 @@
 //! upload's password is only used to open the file: it is never stored, logged or put in an
 //! error.
 
-mod chain;
+pub(crate) mod chain;
 mod keys;
 
 #[cfg(test)]

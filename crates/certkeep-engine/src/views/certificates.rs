@@ -137,7 +137,7 @@ impl CertificateView {
             key_usage: c.key_usage.clone(),
             key_usage_critical: c.is_key_usage_critical,
             ekus: c.ekus.clone(),
-            eku_critical: false, // TODO-EKU
+            eku_critical: c.is_eku_critical,
             signature_algorithm: c.signature_algorithm.clone(),
             not_before: c.not_before.into(),
             not_after: c.not_after.into(),

@@ -4,6 +4,7 @@ mod credential;
 mod demo;
 mod discover;
 mod list;
+mod request;
 mod vault;
 
 use std::io::Write as _;
@@ -22,6 +23,10 @@ pub(crate) async fn run(cli: Cli) -> CliResult {
         Command::Issuer(c) => vault::run_issuer(&ctx, c).await,
         Command::Discover(c) => discover::run(&ctx, c).await,
         Command::Cert(CertCmd::List(a)) => list::certificates(&ctx, &a).await,
+        Command::Cert(CertCmd::Request(a)) => request::request(&ctx, *a).await,
+        Command::Cert(CertCmd::Obtain(a)) => request::obtain(&ctx, a).await,
+        Command::Cert(CertCmd::Renew(a)) => request::renew(&ctx, a).await,
+        Command::Request(c) => request::run(&ctx, c).await,
         Command::Secret(SecretCmd::List(a)) => list::secrets(&ctx, &a).await,
         Command::Demo(a) => demo::run(&cli.global, &a).await,
     }
