@@ -6,6 +6,7 @@ mod common;
 
 mod bad_input;
 mod canary;
+mod database;
 mod demo;
 mod end_to_end;
 mod formats;
