@@ -279,3 +279,81 @@ def unique():
         return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
     return make
+
+
+# --------------------------------------------------------------------------------------------
+# The real `certkeep` CLI, pointed at the shared emulator as a custom cloud.
+# --------------------------------------------------------------------------------------------
+DEFAULT_CERTKEEP_BIN = REPO_ROOT / "target" / "debug" / "certkeep"
+
+
+def certkeep_binary() -> Path:
+    return Path(os.environ.get("CERTKEEP_BIN") or DEFAULT_CERTKEEP_BIN)
+
+
+class Certkeep:
+    """Runs `certkeep` with its own data directory and a config file whose `emulator` cloud is
+    the shared emulator (as `certkeep demo` writes it)."""
+
+    CLOUD = "emulator"
+
+    def __init__(self, emulator: Emulator, root: Path):
+        self.binary = certkeep_binary()
+        if not self.binary.exists():
+            pytest.fail(
+                f"certkeep binary not found at {self.binary}; build it (cargo build -p certkeep) "
+                "or set CERTKEEP_BIN",
+                pytrace=False,
+            )
+        root.mkdir(parents=True, exist_ok=True)
+        self.data_dir = root / "data"
+        self.config = root / "certkeep.toml"
+        self.config.write_text(
+            "[[clouds]]\n"
+            f'name = "{self.CLOUD}"\n'
+            f"authority_host = {json.dumps(emulator.authority)}\n"
+            f"arm_endpoint = {json.dumps(emulator.arm)}\n"
+            'vault_dns_suffix = "vault.localhost"\n'
+            f"ca_file = {json.dumps(emulator.ca_file)}\n"
+        )
+
+    def run(self, *args: str, secret: str | None = None, check: bool = True, timeout: float = 120):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CERTKEEP_")}
+        env["CERTKEEP_DATA_DIR"] = str(self.data_dir)
+        env["CERTKEEP_CONFIG"] = str(self.config)
+        if secret is not None:
+            env["CERTKEEP_CLIENT_SECRET"] = secret
+        p = subprocess.run(
+            [str(self.binary), *args],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if check:
+            assert p.returncode == 0, (
+                f"certkeep {' '.join(args)} exited {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}"
+            )
+        return p
+
+    def json(self, *args: str, **kwargs):
+        p = self.run(*args, "-o", "json", **kwargs)
+        return json.loads(p.stdout)
+
+
+@pytest.fixture(scope="session")
+def certkeep(emulator, emulator_root):
+    """`certkeep` with the demo production credential added (its vaults imported)."""
+    ck = Certkeep(emulator, emulator_root / "certkeep")
+    added = ck.json(
+        "credential", "add",
+        "--name", "sdk-compat",
+        "--cloud", Certkeep.CLOUD,
+        "--tenant-id", TENANT_ID,
+        "--subscription-id", PROD_SUBSCRIPTION,
+        "--client-id", CLIENT_ID,
+        secret=CLIENT_SECRET,
+    )
+    assert added["vaults"]["added"] == len(PROD_VAULTS), added
+    return ck
