@@ -81,14 +81,14 @@ pub(super) async fn request(ctx: &Context, a: RequestArgs) -> CliResult {
             },
         )
         .await?;
-    if a.wait && view.status == "in_progress" {
-        if let Some(v) = engine
+    if a.wait
+        && view.status == "in_progress"
+        && let Some(v) = engine
             .wait_for_requests(&actor, std::slice::from_ref(&view.id), WAIT)
             .await?
             .pop()
-        {
-            view = v;
-        }
+    {
+        view = v;
     }
     if ctx.output == Format::Table {
         match view.status {
@@ -107,7 +107,7 @@ pub(super) async fn request(ctx: &Context, a: RequestArgs) -> CliResult {
         }
     }
     out(&render_one(&view, ctx.output))?;
-    finished(&view.status, view.error.as_deref())
+    finished(view.status, view.error.as_deref())
 }
 
 /// A request that ended failed exits non-zero (1), with Key Vault's reason.
