@@ -344,3 +344,60 @@ impl Engine {
         Ok((expired, expiring))
     }
 }
+
+/// Which vaults to list.
+#[derive(Debug, Clone, Default)]
+pub struct VaultQuery {
+    pub credential: Option<String>,
+    pub search: Option<String>,
+    /// Also vaults that vanished from Azure (kept, marked missing).
+    pub include_missing: bool,
+    pub page: PageRequest,
+}
+
+impl Engine {
+    /// Imported vaults, by name, one page of them.
+    pub async fn list_vault_page(
+        &self,
+        q: &VaultQuery,
+    ) -> Result<Listing<crate::views::VaultView>, EngineError> {
+        let credential = match &q.credential {
+            Some(c) => Some(self.credential(c).await?.id),
+            None => None,
+        };
+        let page = self
+            .store
+            .vault_page(
+                &certkeep_store::VaultFilter {
+                    credential,
+                    search: q.search.clone(),
+                    include_missing: q.include_missing,
+                },
+                q.page,
+            )
+            .await?;
+        let credentials: std::collections::HashMap<_, _> = self
+            .store
+            .list_credentials()
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect();
+        Ok(Listing {
+            total: page.total,
+            offset: page.offset,
+            limit: page.limit,
+            items: page
+                .items
+                .iter()
+                .map(|v| {
+                    let name = credentials
+                        .get(&v.credential_id)
+                        .map(String::as_str)
+                        .unwrap_or_default();
+                    crate::views::VaultView::new(name, v)
+                })
+                .collect(),
+        })
+    }
+}

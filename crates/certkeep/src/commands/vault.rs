@@ -1,5 +1,7 @@
 //! `certkeep vault sync|list` and `certkeep issuer sync|list`.
 
+use certkeep_engine::queries::VaultQuery;
+use certkeep_engine::views::{MAX_PAGE_LIMIT, PageRequest};
 use certkeep_engine::{Actor, reports};
 
 use super::out;
@@ -29,10 +31,23 @@ pub(super) async fn run_vault(ctx: &Context, cmd: VaultCmd) -> CliResult {
         }
         VaultCmd::List(scope) => {
             let engine = ctx.open_read().await?;
-            out(&render(
-                &engine.list_vaults(scope.credential.as_deref()).await?,
-                ctx.output,
-            ))
+            let mut query = VaultQuery {
+                credential: scope.credential.clone(),
+                include_missing: true,
+                page: PageRequest::new(0, MAX_PAGE_LIMIT),
+                ..Default::default()
+            };
+            let mut rows = Vec::new();
+            loop {
+                let page = engine.list_vault_page(&query).await?;
+                let got = page.items.len() as u64;
+                rows.extend(page.items);
+                query.page.offset += got;
+                if got == 0 || query.page.offset >= page.total {
+                    break;
+                }
+            }
+            out(&render(&rows, ctx.output))
         }
     }
 }
