@@ -311,16 +311,43 @@ impl VaultClient {
     }
 }
 
-/// Converts SDK items; an item without a usable id is a malformed answer.
+/// Converts SDK items. One item without a usable id does not fail the listing: it is skipped
+/// (and logged), so every other certificate or secret of the vault is still seen. Only a page
+/// of nothing but unusable items is a malformed answer.
 fn convert<S, T>(
     items: Vec<S>,
     f: impl Fn(S) -> Option<T>,
     what: &str,
 ) -> Result<Vec<T>, AzureError> {
-    items
-        .into_iter()
-        .map(|i| {
-            f(i).ok_or_else(|| AzureError::InvalidResponse(format!("a {what} without a usable id")))
-        })
-        .collect()
+    let total = items.len();
+    let out: Vec<T> = items.into_iter().filter_map(f).collect();
+    let skipped = total - out.len();
+    if skipped > 0 {
+        if out.is_empty() {
+            return Err(AzureError::InvalidResponse(format!(
+                "every {what} in the listing ({total}) came without a usable id"
+            )));
+        }
+        tracing::warn!("skipped {skipped} of {total} {what} items without a usable id");
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod convert_tests {
+    use super::convert;
+
+    #[test]
+    fn one_bad_item_does_not_fail_the_listing() {
+        let parse = |s: &str| s.parse::<u32>().ok();
+        assert_eq!(
+            convert(vec!["1", "x", "3"], parse, "n").unwrap(),
+            vec![1, 3]
+        );
+        assert_eq!(
+            convert(Vec::<&str>::new(), parse, "n").unwrap(),
+            Vec::<u32>::new()
+        );
+        assert!(convert(vec!["x", "y"], parse, "n").is_err());
+    }
 }
