@@ -100,9 +100,9 @@ impl Engine {
         timeout: Duration,
     ) -> Result<Vec<RequestView>, EngineError> {
         let deadline = tokio::time::Instant::now() + timeout;
-        let results: Vec<Result<RequestView, EngineError>> = futures::stream::iter(ids)
+        let results: Vec<Result<RequestView, EngineError>> = futures::stream::iter(ids.to_vec())
             .map(|id| async move {
-                let id = RequestId::parse(id)?;
+                let id = RequestId::parse(&id)?;
                 let mut delay = Duration::from_secs(1);
                 loop {
                     let req = self.find_request(&id).await?;

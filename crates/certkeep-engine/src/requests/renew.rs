@@ -82,7 +82,9 @@ impl Engine {
         }
         let (c, v) = self.one_vault(scope).await?;
         let (c, v) = (&c, &v);
-        let mut outcomes: Vec<RenewOutcome> = futures::stream::iter(targets)
+        // Owned items: a stream over borrowed ones makes the future not `Send` for every
+        // lifetime, and a spawned caller (the server, the benchmark) needs it to be.
+        let mut outcomes: Vec<RenewOutcome> = futures::stream::iter(targets.to_vec())
             .map(|t| async move {
                 let target = format!("{}/{}", v.record.name, t.name);
                 let result = self
@@ -90,7 +92,7 @@ impl Engine {
                         actor,
                         "certificate.renew",
                         &target,
-                        self.renew_one(actor, c, v, t, validity_months),
+                        self.renew_one(actor, c, v, &t, validity_months),
                     )
                     .await;
                 let mut o = RenewOutcome {

@@ -194,7 +194,30 @@ impl Engine {
                 .await?;
             match self.send_create(&client, &s).await {
                 Ok(op) => {
-                    let req = self.record_operation(actor, &req, &op).await?;
+                    let mut req = self.record_operation(actor, &req, &op).await?;
+                    // The contact is added once Key Vault has accepted the create, so that a
+                    // refused create (a soft-deleted name, a bad policy) changes nothing.
+                    if let Some(email) = &s.contact
+                        && let Err(e) = client
+                            .add_certificate_contacts(&[Contact::email(email)])
+                            .await
+                    {
+                        let message = format!(
+                            "the contact {email} could not be added to the vault's certificate contacts: {e}"
+                        );
+                        tracing::warn!("{target}: {message}");
+                        req = self
+                            .store
+                            .update_request(
+                                &req.id,
+                                RequestUpdate {
+                                    status_details: Some(message),
+                                    ..Default::default()
+                                },
+                                None,
+                            )
+                            .await?;
+                    }
                     if op.status == certkeep_azure::write_models::OperationStatus::Completed {
                         return self.finish_completed(actor, &client, v, &req).await;
                     }
@@ -210,17 +233,12 @@ impl Engine {
         .await
     }
 
-    /// Contacts, the renewal's policy change, then the create itself.
+    /// The renewal's policy change, then the create itself.
     async fn send_create(
         &self,
         client: &VaultClient,
         s: &Submission,
     ) -> Result<PendingOperation, AzureError> {
-        if let Some(email) = &s.contact {
-            client
-                .add_certificate_contacts(&[Contact::email(email)])
-                .await?;
-        }
         let mut new = s.new.clone();
         if let Some(months) = s.validity_months {
             // A renewal changes the policy first: not while another operation is pending.

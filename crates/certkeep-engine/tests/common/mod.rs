@@ -269,3 +269,86 @@ pub mod vault_token {
         body["access_token"].as_str().unwrap().to_string()
     }
 }
+
+impl Fixture {
+    /// The emulator's per-route counters.
+    pub async fn counters(&self) -> Value {
+        self.admin(reqwest::Method::GET, "counters", None).await
+    }
+
+    /// Clears the emulator's counters.
+    pub async fn reset_counters(&self) {
+        self.admin(reqwest::Method::DELETE, "counters", None).await;
+    }
+
+    /// How many requests the emulator counted on `route` since the counters were cleared.
+    pub async fn route_count(&self, route: &str) -> u64 {
+        self.counters().await["by_route"][route]
+            .as_u64()
+            .unwrap_or(0)
+    }
+
+    /// The write routes (anything that changes Key Vault) the emulator counted, with counts.
+    pub async fn writes(&self) -> Vec<(String, u64)> {
+        const READS: [&str; 7] = [
+            ".get",
+            ".list",
+            ".versions",
+            "aad.",
+            "arm.",
+            "kv.challenge",
+            "kv.unknown",
+        ];
+        let c = self.counters().await;
+        let mut out = Vec::new();
+        if let Some(map) = c["by_route"].as_object() {
+            for (route, n) in map {
+                if READS
+                    .iter()
+                    .any(|r| route.ends_with(r) || route.starts_with(r))
+                {
+                    continue;
+                }
+                out.push((route.clone(), n.as_u64().unwrap_or(0)));
+            }
+        }
+        out
+    }
+
+    /// The emulator's state of one vault (by name).
+    pub async fn vault_state(&self, vault: &str) -> Value {
+        let state = self.admin(reqwest::Method::GET, "state", None).await;
+        state["vaults"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["properties"]["name"] == vault)
+            .cloned()
+            .unwrap_or_else(|| panic!("no vault {vault} in the emulator"))
+    }
+
+    /// The emulator's state of one certificate (`Value::Null` when absent).
+    pub async fn cert_state(&self, vault: &str, name: &str) -> Value {
+        self.vault_state(vault).await["certificates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| {
+                c["name"]
+                    .as_str()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            })
+            .cloned()
+            .unwrap_or(Value::Null)
+    }
+
+    /// Sets the emulator's issuance delays (`Self`, and a provider's).
+    pub async fn set_delays(&self, self_delay_secs: f64, providers: Value) {
+        self.admin(
+            reqwest::Method::PUT,
+            "providers",
+            Some(serde_json::json!({"self_delay_secs": self_delay_secs, "providers": providers})),
+        )
+        .await;
+    }
+}
