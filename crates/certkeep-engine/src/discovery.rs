@@ -137,21 +137,25 @@ impl Engine {
         let client = self.pool_for(c)?.vault(&v.record.vault_uri)?;
         let markers = self.store.current_certificate_markers(v.id).await?;
         // Skipping unchanged certificates is safe in all-versions mode only when the vault's
-        // last all-versions run succeeded (every version of those certificates was stored).
+        // last all-versions run succeeded (every version of those certificates was stored) and
+        // no version was deleted locally, nor an exclusion removed, since it started.
         let trust_markers = !all_versions
-            || self
+            || match self
                 .store
                 .last_sync_run(KIND_ALL, v.id, SyncOutcome::Succeeded)
                 .await?
-                .is_some();
+            {
+                Some(run) => !self.local_deletes_since(c, v, run.started_at).await?,
+                None => false,
+            };
         let exclusions = self.store.exclusions_for_vault(v.id).await?;
         let mut listed = client.list_certificates().await?;
         report.certificates = listed.len();
         // Names excluded in every version are not fetched at all.
         listed.retain(|i| {
-            let whole = exclusions.iter().any(|e| {
-                e.version.is_none() && e.covers(ExclusionKind::Certificate, &i.name, "")
-            });
+            let whole = exclusions
+                .iter()
+                .any(|e| e.version.is_none() && e.covers(ExclusionKind::Certificate, &i.name, ""));
             report.excluded += usize::from(whole);
             !whole
         });
@@ -233,8 +237,11 @@ impl Engine {
         all_versions: bool,
         exclusions: &[Exclusion],
     ) -> Result<Fetched, EngineError> {
-        let excluded =
-            |ver: &str| exclusions.iter().any(|e| e.covers(ExclusionKind::Certificate, &item.name, ver));
+        let excluded = |ver: &str| {
+            exclusions
+                .iter()
+                .any(|e| e.covers(ExclusionKind::Certificate, &item.name, ver))
+        };
         let mut bundles = Vec::new();
         let mut excluded_versions = 0;
         if all_versions {

@@ -7,7 +7,8 @@ use std::collections::{HashMap, HashSet};
 use certkeep_azure::secrecy::ExposeSecret as _;
 use certkeep_azure::{AzureError, SecretItem};
 use certkeep_store::{
-    CertificateFilter, CertificateSource, Credential, Show, SyncOutcome, TlsSecretFilter, Vault,
+    CertificateFilter, CertificateSource, Credential, Exclusion, ExclusionKind, Show, SyncOutcome,
+    TlsSecretFilter, Vault,
 };
 use futures::{StreamExt as _, TryStreamExt as _};
 use serde::Serialize;
@@ -37,6 +38,9 @@ pub struct SecretReport {
     pub versions_unchanged: usize,
     pub certificates_added: usize,
     pub marked_missing: usize,
+    /// Secrets (and certificates inside them) skipped because they were deleted from Certkeep
+    /// and excluded from discovery.
+    pub excluded: usize,
     pub skipped: Vec<String>,
     pub error: Option<String>,
 }
@@ -58,6 +62,7 @@ struct SecretFetched {
     updated: usize,
     unchanged: usize,
     certificates_added: usize,
+    excluded: usize,
     skipped: Option<String>,
 }
 
@@ -140,13 +145,21 @@ impl Engine {
         report: &mut SecretReport,
     ) -> Result<(), EngineError> {
         let client = self.pool_for(c)?.vault(&v.record.vault_uri)?;
-        let listed: Vec<SecretItem> = client
+        let exclusions = self.store.exclusions_for_vault(v.id).await?;
+        let mut listed: Vec<SecretItem> = client
             .list_secrets()
             .await?
             .into_iter()
             .filter(|s| records::is_wanted_secret(s, kind == SecretKind::All))
             .collect();
         report.secrets = listed.len();
+        listed.retain(|s| {
+            let excluded = exclusions
+                .iter()
+                .any(|e| e.covers(ExclusionKind::TlsSecret, &s.name, ""));
+            report.excluded += usize::from(excluded);
+            !excluded
+        });
         let names: HashSet<String> = listed.iter().map(|s| s.name.to_ascii_lowercase()).collect();
         // Incremental: a secret whose current version is stored with the listing's updated time
         // (and, when certificates are wanted, already linked to its certificate) is not re-read.
@@ -178,8 +191,12 @@ impl Engine {
             }
         }
         let client = &client;
+        let exclusions = &exclusions;
         let fetched: Vec<SecretFetched> = futures::stream::iter(to_read)
-            .map(|item| async move { self.read_secret(client, v, &item, add_certificates).await })
+            .map(|item| async move {
+                self.read_secret(client, v, &item, add_certificates, exclusions)
+                    .await
+            })
             .buffer_unordered(self.config.item_concurrency.max(1))
             .try_collect()
             .await?;
@@ -188,6 +205,7 @@ impl Engine {
             report.versions_updated += f.updated;
             report.versions_unchanged += f.unchanged;
             report.certificates_added += f.certificates_added;
+            report.excluded += f.excluded;
             report.skipped.extend(f.skipped);
         }
         // Stored secrets that are no longer listed are kept, marked missing.
@@ -227,6 +245,7 @@ impl Engine {
         v: &Vault,
         item: &SecretItem,
         add_certificates: bool,
+        exclusions: &[Exclusion],
     ) -> Result<SecretFetched, EngineError> {
         let versions = client.list_secret_versions(&item.name).await?;
         let current = versions
@@ -254,7 +273,17 @@ impl Engine {
             unchanged: counts.unchanged,
             ..Default::default()
         };
-        if add_certificates && let Some(ver) = &current {
+        let cert_excluded = |ver: &str| {
+            exclusions
+                .iter()
+                .any(|e| e.covers(ExclusionKind::Certificate, &item.name, ver))
+        };
+        if add_certificates
+            && let Some(ver) = &current
+            && cert_excluded(ver)
+        {
+            out.excluded += 1;
+        } else if add_certificates && let Some(ver) = &current {
             match self
                 .certificate_from_secret(client, v, &item.name, ver, item.managed)
                 .await
