@@ -25,11 +25,22 @@ impl Actor {
         Self::System { job: job.into() }
     }
 
-    /// The command line, as the user the process runs as (`$USER`, else `unknown`).
+    /// The command line, as the user the process runs as (`$USER`, `$LOGNAME`, the last part
+    /// of `$HOME`, else `unknown`).
     pub fn cli() -> Self {
+        let home_user = || {
+            std::env::var_os("HOME")
+                .and_then(|h| {
+                    std::path::Path::new(&h)
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                })
+                .filter(|s| !s.trim().is_empty())
+        };
         let os_user = ["USER", "LOGNAME", "USERNAME"]
             .iter()
             .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
+            .or_else(home_user)
             .unwrap_or_else(|| "unknown".into());
         Self::Cli { os_user }
     }
