@@ -221,6 +221,13 @@ pub(crate) enum CertCmd {
     Obtain(crate::cli_request::ObtainArgs),
     /// Renew certificates: a new version in Key Vault with a new validity
     Renew(crate::cli_request::RenewArgs),
+    /// Delete certificates from Certkeep only (Key Vault keeps them)
+    Delete(CertDeleteArgs),
+    /// Export a certificate as PEM, DER or a PEM chain (never its private key)
+    Export(CertExportArgs),
+    /// Names and versions excluded from discovery (by a delete)
+    #[command(subcommand)]
+    Exclusions(ExclusionsCmd),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -282,6 +289,192 @@ pub(crate) enum StateArg {
 pub(crate) enum SecretCmd {
     /// List TLS secret versions, soonest expiry first
     List(ListArgs),
+    /// Create a TLS secret in Key Vault from a PFX or PEM file (or a new version of one)
+    #[command(
+        after_help = "The PFX password is read from stdin with --password-stdin, from \
+                      CERTKEEP_PFX_PASSWORD, or from a prompt (input hidden) on a terminal. It is \
+                      never taken from a flag, and never stored. PEM files need no password."
+    )]
+    Create(SecretCreateArgs),
+    /// Change the current version's activation and expiration dates or status
+    Update(SecretUpdateArgs),
+    /// Re-read secrets from Key Vault to their latest version
+    Rediscover(SecretNamesArgs),
+    /// Store the certificate of a secret's newest version as its associated certificate
+    ObtainCertificate(SecretNameArgs),
+    /// Export a secret's associated certificate (never its private key)
+    Export(SecretExportArgs),
+    /// Delete secrets from Certkeep only (Key Vault keeps them)
+    Delete(SecretDeleteArgs),
+}
+
+/// The vault of a secret or certificate command.
+#[derive(Args, Debug, Clone)]
+pub(crate) struct OneVault {
+    /// Credential name (needed only when several credentials see the vault)
+    #[arg(long)]
+    pub(crate) credential: Option<String>,
+    /// Vault name
+    #[arg(long)]
+    pub(crate) vault: String,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct SecretCreateArgs {
+    #[command(flatten)]
+    pub(crate) vault: OneVault,
+    /// Secret name (letters, digits and dashes, at most 127)
+    #[arg(long)]
+    pub(crate) name: String,
+    /// The PFX (.pfx, .p12) or PEM file with the private key and its certificate chain
+    #[arg(long, value_name = "FILE")]
+    pub(crate) file: PathBuf,
+    /// The file's format [default: guessed from its content]
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<UploadFormatArg>,
+    /// Read the PFX password from the first line of stdin
+    #[arg(long)]
+    pub(crate) password_stdin: bool,
+    /// Activation date (not before): YYYY-MM-DD or RFC 3339
+    #[arg(long, value_name = "DATE", value_parser = certkeep_engine::tls_manage::parse_date)]
+    pub(crate) activation: Option<i64>,
+    /// Expiration date: YYYY-MM-DD or RFC 3339 [default: the certificate's notAfter]
+    #[arg(long, value_name = "DATE", value_parser = certkeep_engine::tls_manage::parse_date)]
+    pub(crate) expiration: Option<i64>,
+    /// Create the secret disabled
+    #[arg(long)]
+    pub(crate) disabled: bool,
+    /// Add a new version when a secret of this name exists (refused otherwise)
+    #[arg(long)]
+    pub(crate) new_version: bool,
+    /// A tag (repeatable)
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub(crate) tag: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum UploadFormatArg {
+    Pfx,
+    Pem,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct SecretUpdateArgs {
+    #[command(flatten)]
+    pub(crate) vault: OneVault,
+    /// Secret name
+    pub(crate) name: String,
+    /// New activation date: YYYY-MM-DD or RFC 3339
+    #[arg(long, value_name = "DATE", value_parser = certkeep_engine::tls_manage::parse_date)]
+    pub(crate) activation: Option<i64>,
+    /// New expiration date: YYYY-MM-DD or RFC 3339
+    #[arg(long, value_name = "DATE", value_parser = certkeep_engine::tls_manage::parse_date)]
+    pub(crate) expiration: Option<i64>,
+    /// Enable the secret
+    #[arg(long, conflicts_with = "disabled")]
+    pub(crate) enabled: bool,
+    /// Disable the secret
+    #[arg(long)]
+    pub(crate) disabled: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct SecretNamesArgs {
+    #[command(flatten)]
+    pub(crate) vault: OneVault,
+    /// Secret names
+    #[arg(required = true)]
+    pub(crate) names: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct SecretNameArgs {
+    #[command(flatten)]
+    pub(crate) vault: OneVault,
+    /// Secret name
+    pub(crate) name: String,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct SecretExportArgs {
+    #[command(flatten)]
+    pub(crate) vault: OneVault,
+    /// Secret name
+    pub(crate) name: String,
+    /// pem: the certificate; der: the certificate in binary; chain: it and its issuers (PEM)
+    #[arg(long, value_enum)]
+    pub(crate) format: ExportFormatArg,
+    /// Write to this file instead of stdout (required for DER on a terminal)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ExportFormatArg {
+    Pem,
+    Der,
+    Chain,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct SecretDeleteArgs {
+    #[command(flatten)]
+    pub(crate) vault: OneVault,
+    /// Secret names
+    #[arg(required = true)]
+    pub(crate) names: Vec<String>,
+    /// Also keep later discoveries from importing them again
+    #[arg(long)]
+    pub(crate) exclude_from_discovery: bool,
+    /// Do not ask for confirmation (required when stdin is not a terminal)
+    #[arg(long, short = 'y')]
+    pub(crate) yes: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct CertDeleteArgs {
+    #[command(flatten)]
+    pub(crate) vault: OneVault,
+    /// Certificate names
+    #[arg(required = true)]
+    pub(crate) names: Vec<String>,
+    /// Only this version (of one name)
+    #[arg(long, value_name = "VER")]
+    pub(crate) version: Option<String>,
+    /// Also keep later discoveries from importing them again
+    #[arg(long)]
+    pub(crate) exclude_from_discovery: bool,
+    /// Do not ask for confirmation (required when stdin is not a terminal)
+    #[arg(long, short = 'y')]
+    pub(crate) yes: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct CertExportArgs {
+    #[command(flatten)]
+    pub(crate) vault: OneVault,
+    /// Certificate name
+    pub(crate) name: String,
+    /// This version [default: the current one]
+    #[arg(long, value_name = "VER")]
+    pub(crate) version: Option<String>,
+    /// pem: the certificate; der: the certificate in binary; chain: it and its issuers (PEM)
+    #[arg(long, value_enum)]
+    pub(crate) format: ExportFormatArg,
+    /// Write to this file instead of stdout (required for DER on a terminal)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum ExclusionsCmd {
+    /// List the names (or versions) discovery skips
+    List(VaultScope),
+    /// Remove an exclusion: the next discovery imports the item again
+    Remove {
+        /// Exclusion id (from `cert exclusions list`)
+        id: i64,
+    },
 }
 
 #[derive(Args, Debug, Clone)]

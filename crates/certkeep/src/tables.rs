@@ -189,3 +189,67 @@ impl Table for certkeep_engine::requests::ObtainReport {
         "skipped",
     ];
 }
+
+impl Table for certkeep_engine::tls_manage::CreatedSecret {
+    const COLUMNS: &'static [&'static str] = &[
+        "secret.vault",
+        "secret.name",
+        "secret.version:8",
+        "secret.content_type",
+        "secret.enabled",
+        "secret.activation",
+        "secret.expires",
+        "certificate.subject",
+        "chain_length",
+        "new_version",
+    ];
+}
+
+impl Table for certkeep_engine::tls_manage::RediscoverReport {
+    const COLUMNS: &'static [&'static str] = &[
+        "vault",
+        "name",
+        "outcome",
+        "current_version",
+        "versions_added",
+        "versions_updated",
+        "error",
+    ];
+}
+
+impl Table for certkeep_engine::tls_manage::Exported {
+    const COLUMNS: &'static [&'static str] = &[
+        "vault",
+        "name",
+        "version:8",
+        "format",
+        "certificates",
+        "subject",
+        "note",
+    ];
+}
+
+impl Table for certkeep_engine::local_delete::LocalDeleteReport {
+    const COLUMNS: &'static [&'static str] = &[
+        "vault",
+        "kind",
+        "names",
+        "version",
+        "versions_deleted",
+        "excluded_from_discovery",
+        "exclusions_added",
+    ];
+}
+
+impl Table for certkeep_engine::local_delete::ExclusionView {
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "credential",
+        "vault",
+        "kind",
+        "name",
+        "version",
+        "created_by",
+        "created_at",
+    ];
+}

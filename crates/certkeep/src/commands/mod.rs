@@ -1,10 +1,12 @@
 //! One module per command group; each opens the engine, runs one use case and prints rows.
 
+mod cert_local;
 mod credential;
 mod demo;
 mod discover;
 mod list;
 mod request;
+mod secret;
 mod vault;
 
 use std::io::Write as _;
@@ -27,7 +29,11 @@ pub(crate) async fn run(cli: Cli) -> CliResult {
         Command::Cert(CertCmd::Obtain(a)) => request::obtain(&ctx, a).await,
         Command::Cert(CertCmd::Renew(a)) => request::renew(&ctx, a).await,
         Command::Request(c) => request::run(&ctx, c).await,
+        Command::Cert(CertCmd::Delete(a)) => cert_local::delete(&ctx, a).await,
+        Command::Cert(CertCmd::Export(a)) => cert_local::export(&ctx, a).await,
+        Command::Cert(CertCmd::Exclusions(c)) => cert_local::exclusions(&ctx, c).await,
         Command::Secret(SecretCmd::List(a)) => list::secrets(&ctx, &a).await,
+        Command::Secret(c) => secret::run(&ctx, c).await,
         Command::Demo(a) => demo::run(&cli.global, &a).await,
     }
 }

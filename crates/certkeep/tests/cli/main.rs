@@ -10,4 +10,6 @@ mod database;
 mod demo;
 mod end_to_end;
 mod formats;
+mod local_delete;
 mod partial;
+mod secrets;
