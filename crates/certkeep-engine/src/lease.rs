@@ -44,7 +44,15 @@ impl Engine {
         name: &str,
     ) -> Result<NameLease, EngineError> {
         let lease = lease_name(kind, vault, name);
-        let holder = format!("{} ({})", actor.audit_name(), self.instance_id());
+        // Unique per operation: two operations of one actor in one process exclude each other
+        // too (a holder that already holds a lease renews it, so it must never be shared).
+        let op = uuid::Uuid::new_v4().simple().to_string();
+        let holder = format!(
+            "{} ({}, operation {})",
+            actor.audit_name(),
+            self.instance_id(),
+            &op[..8]
+        );
         match self
             .store
             .acquire_lease(&lease, &holder, self.now(), LEASE_TTL_SECS)

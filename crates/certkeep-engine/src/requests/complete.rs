@@ -62,20 +62,9 @@ impl Engine {
                 )
                 .await;
         };
-        let record = records::bundle_record(&bundle, is_current)?;
-        // The EKU's criticality is stored too (a record alone does not carry it).
-        let is_eku_critical = certkeep_core::x509::inspect(&bundle.der)
-            .map(|f| f.eku_critical)
-            .unwrap_or(false);
+        let version = records::bundle_record(&bundle, is_current)?;
         self.store
-            .upsert_certificates(
-                v.id,
-                &[certkeep_store::CertificateUpsert {
-                    record,
-                    is_eku_critical,
-                }],
-                self.now(),
-            )
+            .upsert_certificates(v.id, &[version], self.now())
             .await?;
         let criticality = match req.kind {
             RequestKind::Request => serde_json::from_value::<RequestSpec>(req.spec.clone())

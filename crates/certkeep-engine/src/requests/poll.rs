@@ -92,36 +92,56 @@ impl Engine {
     }
 
     /// Polls requests until each is completed, failed or cancelled (or `timeout` passes), on a
-    /// fast schedule: Key Vault's `Retry-After` (1 s) first, then 250 ms doubling to 5 s.
+    /// fast schedule: 500 ms first, then 1.5 times longer each time up to 1 s, so that a
+    /// request is seen finished at most about a second after Key Vault has finished it. A
+    /// failed poll (a throttled or dropped read) is tried again on the same schedule; after
+    /// five failures in a row that error is returned.
     pub async fn wait_for_requests(
         &self,
         actor: &Actor,
         ids: &[String],
         timeout: Duration,
     ) -> Result<Vec<RequestView>, EngineError> {
+        const FIRST: Duration = Duration::from_millis(500);
+        const LONGEST: Duration = Duration::from_secs(1);
+        const FAILURES: u32 = 5;
         let deadline = tokio::time::Instant::now() + timeout;
         let results: Vec<Result<RequestView, EngineError>> = futures::stream::iter(ids.to_vec())
             .map(|id| async move {
                 let id = RequestId::parse(&id)?;
-                let mut delay = Duration::from_secs(1);
+                let mut delay = FIRST;
+                let mut failures = 0;
+                let mut req = self.find_request(&id).await?;
                 loop {
-                    let req = self.find_request(&id).await?;
                     if !req.status.is_open() {
                         return self.request_view(&req).await;
                     }
-                    if tokio::time::Instant::now() + delay > deadline {
+                    let now = tokio::time::Instant::now();
+                    if now >= deadline {
                         return self.request_view(&req).await;
                     }
-                    tokio::time::sleep(delay).await;
-                    let req = self.poll_request(actor, &req).await?;
-                    if !req.status.is_open() {
-                        return self.request_view(&req).await;
-                    }
-                    delay = if delay >= Duration::from_secs(1) && req.poll_attempts <= 1 {
-                        Duration::from_millis(250)
+                    tokio::time::sleep(delay.min(deadline - now)).await;
+                    // Re-read first: another poller may have finished it meanwhile.
+                    let latest = self.find_request(&id).await?;
+                    req = if !latest.status.is_open() {
+                        latest
                     } else {
-                        (delay * 2).min(Duration::from_secs(5))
+                        match self.poll_request(actor, &latest).await {
+                            Ok(r) => {
+                                failures = 0;
+                                r
+                            }
+                            Err(e) => {
+                                failures += 1;
+                                if failures >= FAILURES {
+                                    return Err(e);
+                                }
+                                tracing::warn!("polling request {}: {e}", id.as_str());
+                                latest
+                            }
+                        }
                     };
+                    delay = delay.mul_f64(1.5).min(LONGEST);
                 }
             })
             .buffer_unordered(self.config.item_concurrency.max(1) * 8)

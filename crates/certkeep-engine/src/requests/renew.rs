@@ -186,6 +186,17 @@ impl Engine {
             Some(ver) => rows
                 .iter()
                 .find(|r| r.version.eq_ignore_ascii_case(ver))
+                // A unique prefix (tables show the first 8 characters) names a version too.
+                .or_else(|| {
+                    let prefix = ver.to_ascii_lowercase();
+                    let mut matching = rows.iter().filter(|r| {
+                        prefix.len() >= 6 && r.version.to_ascii_lowercase().starts_with(&prefix)
+                    });
+                    match (matching.next(), matching.next()) {
+                        (Some(one), None) => Some(one),
+                        _ => None,
+                    }
+                })
                 .ok_or_else(|| EngineError::NotFound {
                     what: format!("version {ver} of '{}'", t.name),
                 })?,
