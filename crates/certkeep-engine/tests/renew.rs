@@ -356,7 +356,11 @@ async fn a_dropped_create_answer_is_adopted_never_sent_twice() {
             .await
             .unwrap();
         let done = engine
-            .wait_for_requests(&me(), &[req.id.clone()], Duration::from_secs(30))
+            .wait_for_requests(
+                &me(),
+                std::slice::from_ref(&req.id),
+                Duration::from_secs(30),
+            )
             .await
             .unwrap()
             .remove(0);
@@ -563,7 +567,11 @@ async fn waiting_ends_soon_after_the_issuance_delay() {
                 .await
                 .unwrap();
             let done = engine
-                .wait_for_requests(&me(), &[req.id.clone()], Duration::from_secs(30))
+                .wait_for_requests(
+                    &me(),
+                    std::slice::from_ref(&req.id),
+                    Duration::from_secs(30),
+                )
                 .await
                 .unwrap()
                 .remove(0);

@@ -109,10 +109,16 @@ impl Engine {
                         o.version = req.result_version.clone();
                         o.outcome = match req.status {
                             certkeep_store::RequestStatus::Completed => "completed",
-                            certkeep_store::RequestStatus::Failed => "failed",
+                            certkeep_store::RequestStatus::Failed
+                            | certkeep_store::RequestStatus::Cancelled => "failed",
                             _ => "requested",
                         };
-                        o.reason = req.error_message.clone();
+                        o.reason = match o.outcome {
+                            "failed" => Some(req.error_message.clone().unwrap_or_else(|| {
+                                format!("the renewal was {}", req.status.as_str())
+                            })),
+                            _ => req.error_message.clone(),
+                        };
                     }
                     Err(e @ (EngineError::Refused { .. } | EngineError::InProgress { .. })) => {
                         o.outcome = "refused";
@@ -134,7 +140,20 @@ impl Engine {
                 .filter(|o| o.outcome == "requested")
                 .filter_map(|o| o.request_id.clone())
                 .collect();
-            for view in self.wait_for_requests(actor, &ids, WAIT).await? {
+            // Waiting never loses the outcomes already known: a wait that fails leaves the
+            // renewals `requested` (the poller follows them), with the reason.
+            let views = match self.wait_for_requests(actor, &ids, WAIT).await {
+                Ok(views) => views,
+                Err(e) => {
+                    for o in outcomes.iter_mut().filter(|o| o.outcome == "requested") {
+                        o.reason = Some(format!(
+                            "requested; waiting for Key Vault failed ({e}): `request poll` follows it"
+                        ));
+                    }
+                    Vec::new()
+                }
+            };
+            for view in views {
                 if let Some(o) = outcomes
                     .iter_mut()
                     .find(|o| o.request_id.as_deref() == Some(view.id.as_str()))
@@ -145,7 +164,16 @@ impl Engine {
                         _ => "requested",
                     };
                     o.version = view.version.clone();
-                    o.reason = view.error.clone();
+                    // A failed item always has a reason (a cancelled one has no error).
+                    o.reason = match o.outcome {
+                        "failed" => Some(
+                            view.error
+                                .clone()
+                                .or(view.status_details.clone())
+                                .unwrap_or_else(|| format!("the renewal was {}", view.status)),
+                        ),
+                        _ => view.error.clone(),
+                    };
                 }
             }
         }
