@@ -211,7 +211,7 @@ impl Engine {
                 Ok(bundle) => match records::bundle_record(&bundle, true) {
                     Ok(rec) => {
                         self.store
-                            .upsert_certificate_versions(v.id, &[rec], self.now())
+                            .upsert_certificates(v.id, &[rec], self.now())
                             .await?;
                     }
                     Err(e) => report.skipped.push(skip_reason(&bundle, &e)),
@@ -284,7 +284,7 @@ impl Engine {
         }
         let counts = self
             .store
-            .upsert_certificate_versions(vault, &recs, self.now())
+            .upsert_certificates(vault, &recs, self.now())
             .await?;
         self.store
             .mark_certificates_present(

@@ -6,7 +6,8 @@ use base64::Engine as _;
 use certkeep_azure::{CertBundle, IssuerItem, SecretItem, SecretVersionItem, VaultInfo};
 use certkeep_core::keyvault::{CONTENT_TYPE_PEM, CONTENT_TYPE_PFX};
 use certkeep_store::{
-    CertificateRecord, CertificateSource, IssuerRecord, TlsSecretRecord, VaultRecord,
+    CertificateRecord, CertificateSource, CertificateUpsert, IssuerRecord, TlsSecretRecord,
+    VaultRecord,
 };
 
 use crate::EngineError;
@@ -60,18 +61,18 @@ pub struct Origin<'a> {
     pub content_type: Option<String>,
 }
 
-/// Parses the DER and combines it with the Key Vault facts.
+/// Parses the DER and combines it with the Key Vault facts (what the store upserts).
 pub fn certificate_record(
     origin: Origin<'_>,
     der: &[u8],
-) -> Result<CertificateRecord, EngineError> {
+) -> Result<CertificateUpsert, EngineError> {
     let f = certkeep_core::x509::inspect(der).map_err(|e| {
         EngineError::invalid(
             "certificate",
             format!("{} {}: {e}", origin.name, origin.version),
         )
     })?;
-    Ok(CertificateRecord {
+    let record = CertificateRecord {
         name: origin.name.to_string(),
         version: origin.version.to_string(),
         is_current: origin.is_current,
@@ -110,11 +111,15 @@ pub fn certificate_record(
         sha1_hex: f.sha1_hex,
         sha256_hex: f.sha256_hex,
         der: der.to_vec(),
+    };
+    Ok(CertificateUpsert {
+        record,
+        is_eku_critical: f.eku_critical,
     })
 }
 
 /// A certificate version from its Key Vault bundle.
-pub fn bundle_record(b: &CertBundle, is_current: bool) -> Result<CertificateRecord, EngineError> {
+pub fn bundle_record(b: &CertBundle, is_current: bool) -> Result<CertificateUpsert, EngineError> {
     let origin = Origin {
         name: &b.name,
         version: &b.version,

@@ -317,7 +317,7 @@ impl Engine {
             let rec = records::bundle_record(&bundle, true)?;
             let counts = self
                 .store
-                .upsert_certificate_versions(v.id, &[rec], self.now())
+                .upsert_certificates(v.id, &[rec], self.now())
                 .await?;
             self.link_secret(v, name, version, CertificateSource::KeyVault)
                 .await?;
@@ -345,7 +345,7 @@ impl Engine {
         let rec = records::certificate_record(origin, &der)?;
         let counts = self
             .store
-            .upsert_certificate_versions(v.id, &[rec], self.now())
+            .upsert_certificates(v.id, &[rec], self.now())
             .await?;
         self.link_secret(v, name, version, CertificateSource::TlsSecret)
             .await?;

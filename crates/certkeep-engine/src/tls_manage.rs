@@ -451,7 +451,7 @@ impl Engine {
         };
         let rec = records::certificate_record(origin, der)?;
         self.store
-            .upsert_certificate_versions(v.id, &[rec], self.now())
+            .upsert_certificates(v.id, &[rec], self.now())
             .await?;
         self.tk_link(v, name, &s.version, CertificateSource::TlsSecret)
             .await
@@ -834,7 +834,7 @@ impl Engine {
                 let bundle = client.get_certificate(name, Some(&current.version)).await?;
                 let rec = records::bundle_record(&bundle, true)?;
                 self.store
-                    .upsert_certificate_versions(v.id, &[rec], self.now())
+                    .upsert_certificates(v.id, &[rec], self.now())
                     .await?;
                 self.tk_link(&v, name, &current.version, CertificateSource::KeyVault)
                     .await?
