@@ -15,6 +15,8 @@ use serde_json::{Value, json};
 
 use common::{Fixture, TestEngine, add, me};
 
+static ME: std::sync::LazyLock<certkeep_engine::Actor> = std::sync::LazyLock::new(me);
+
 const VAULT: &str = "kv-prod-web";
 
 fn scope() -> Scope {
@@ -585,4 +587,85 @@ async fn waiting_ends_soon_after_the_issuance_delay() {
         }
         fx.set_delays(0.0, json!({})).await;
     }
+}
+
+#[tokio::test]
+async fn a_request_whose_outcome_is_unknown_stays_sending_and_the_poller_settles_it() {
+    let fx = Fixture::start().await;
+    let mut engines = Vec::new();
+    for (backend, store) in fx.stores().await {
+        engines.push((backend, discovered(&fx, store).await));
+    }
+    // Every read of the pending operation breaks off: the engine cannot know what the create
+    // did. (The reads are retried for about a minute, so both backends go at once.)
+    fx.admin(
+        reqwest::Method::PUT,
+        "faults",
+        Some(json!({"drop_route": "kv.certificates.pending", "drop_rate": 1.0})),
+    )
+    .await;
+    fx.reset_counters().await;
+    let errors = futures::future::join_all(engines.iter().map(|(backend, engine)| {
+        engine.request_certificate(
+            &ME,
+            CertificateRequestInput {
+                scope: scope(),
+                raw: RawRequest {
+                    name: format!("unknown-outcome-{backend}"),
+                    common_name: "unknown.contoso.com".into(),
+                    ..Default::default()
+                },
+            },
+        )
+    }))
+    .await;
+    fx.admin(reqwest::Method::PUT, "faults", Some(json!({})))
+        .await;
+    let creates = fx.route_count("kv.certificates.create").await;
+    for ((backend, engine), result) in engines.iter().zip(errors) {
+        let name = format!("unknown-outcome-{backend}");
+        let err = result.unwrap_err();
+        assert!(matches!(err, EngineError::Azure(_)), "{backend}: {err:?}");
+        let page = engine
+            .list_requests(&certkeep_engine::requests::RequestQuery {
+                certificate_name: Some(name.clone()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(page.items.len(), 1);
+        let req = page.items[0].clone();
+        assert_eq!(
+            req.status, "sending",
+            "{backend}: not marked failed: {req:?}"
+        );
+
+        let report = engine.poll_requests(&me()).await.unwrap();
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        let st = fx.cert_state(VAULT, &name).await;
+        let done = if versions_of(&st).is_empty() && st["pending"].is_null() {
+            engine.show_request(&req.id).await.unwrap()
+        } else {
+            engine
+                .wait_for_requests(
+                    &me(),
+                    std::slice::from_ref(&req.id),
+                    Duration::from_secs(30),
+                )
+                .await
+                .unwrap()
+                .remove(0)
+        };
+        if versions_of(&fx.cert_state(VAULT, &name).await).is_empty() {
+            assert_eq!(done.status, "failed", "{backend}: {done:?}");
+            assert!(done.error.unwrap().contains("nothing was created"));
+        } else {
+            assert_eq!(done.status, "completed", "{backend}: {done:?}");
+        }
+    }
+    assert_eq!(
+        fx.route_count("kv.certificates.create").await,
+        creates,
+        "the poller never creates"
+    );
 }

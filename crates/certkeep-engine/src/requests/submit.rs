@@ -65,6 +65,18 @@ pub(super) fn refusal(e: AzureError) -> EngineError {
     }
 }
 
+/// Errors after which Key Vault may or may not have made the change: a connection that broke
+/// or timed out, a server error, an answer that could not be read.
+fn outcome_unknown(e: &AzureError) -> bool {
+    match e {
+        AzureError::Unreachable { .. } | AzureError::InvalidResponse(_) | AzureError::Sdk(_) => {
+            true
+        }
+        AzureError::Http { status, .. } => *status >= 500,
+        _ => false,
+    }
+}
+
 impl Engine {
     /// `cert request`: validates the form (every bad field named, nothing sent), then creates
     /// the certificate (or a new version of an existing name) in Key Vault. The contact e-mail
@@ -222,6 +234,24 @@ impl Engine {
                         return self.finish_completed(actor, &client, v, &req).await;
                     }
                     Ok(req)
+                }
+                // Key Vault may have created it (the answer was lost, or never came): the
+                // request stays `sending`, and the poller decides by its tag, never by sending
+                // again.
+                Err(e) if outcome_unknown(&e) => {
+                    self.store
+                        .update_request(
+                            &req.id,
+                            RequestUpdate {
+                                status_details: Some(format!(
+                                    "Key Vault's answer was lost ({e}): `request poll` checks what Key Vault has"
+                                )),
+                                ..Default::default()
+                            },
+                            None,
+                        )
+                        .await?;
+                    Err(EngineError::Azure(e))
                 }
                 Err(e) => {
                     let e = refusal(e);
