@@ -453,17 +453,54 @@ async fn requests_left_sending_by_a_crash_are_reconciled_without_sending() {
             .await
             .unwrap();
         assert!(resp.status().is_success(), "{}", resp.status());
+        // 3. The same, with Key Vault still issuing when the poller looks.
+        let slow_name = format!("crash-slow-{backend}");
+        let slow = engine
+            .store()
+            .create_request(sending(&slow_name), audit())
+            .await
+            .unwrap();
+        fx.set_delays(2.0, json!({})).await;
+        let resp = fx
+            .http
+            .post(format!(
+                "{}/certificates/{slow_name}/create?api-version=7.5",
+                vault_uri(&engine).await
+            ))
+            .bearer_auth(common::vault_token::get(&fx).await)
+            .json(&json!({
+                "policy": {"x509_props": {"subject": "CN=slow.contoso.com", "validity_months": 12}, "issuer": {"name": "Self"}},
+                "tags": {"certkeep-request": slow.id.as_str()},
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_success(), "{}", resp.status());
+        fx.set_delays(0.0, json!({})).await;
 
         fx.reset_counters().await;
+        let first = engine.poll_requests(&me()).await.unwrap();
+        assert!(first.errors.is_empty(), "{backend}: {:?}", first.errors);
+        assert_eq!(
+            engine.show_request(slow.id.as_str()).await.unwrap().status,
+            "in_progress",
+            "{backend}: the pending operation adopted"
+        );
         let mut rounds = 0;
         loop {
             let report = engine.poll_requests(&me()).await.unwrap();
             assert!(report.errors.is_empty(), "{backend}: {:?}", report.errors);
             let a = engine.show_request(lost.id.as_str()).await.unwrap();
             let b = engine.show_request(sent.id.as_str()).await.unwrap();
+            let c = engine.show_request(slow.id.as_str()).await.unwrap();
             if (a.status != "sending" && a.status != "in_progress")
                 && (b.status != "sending" && b.status != "in_progress")
+                && (c.status != "sending" && c.status != "in_progress")
             {
+                assert_eq!(c.status, "completed", "{backend}: {c:?}");
+                let st = fx.cert_state(VAULT, &slow_name).await;
+                assert_eq!(c.version.as_ref(), versions_of(&st).first());
+                assert_eq!(stored_versions(&engine, &slow_name).await.len(), 1);
                 assert_eq!(a.status, "failed", "{backend}: {a:?}");
                 let err = a.error.clone().unwrap_or_default();
                 assert!(err.contains("interrupted"), "{err}");
@@ -475,7 +512,7 @@ async fn requests_left_sending_by_a_crash_are_reconciled_without_sending() {
                 break;
             }
             rounds += 1;
-            assert!(rounds < 40, "{backend}: not reconciled: {a:?} {b:?}");
+            assert!(rounds < 40, "{backend}: not reconciled: {a:?} {b:?} {c:?}");
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
         assert_eq!(

@@ -999,3 +999,40 @@ async fn listing_showing_and_obtaining_send_no_writes() {
         assert_eq!(Some(&current.record.version), versions_of(&st).last());
     }
 }
+
+#[tokio::test]
+async fn the_contact_is_added_to_a_vault_that_has_none() {
+    let fx = Fixture::start().await;
+    for (backend, store) in fx.stores().await {
+        let engine = engine_with_credential(&fx, store).await;
+        let vault = "kv-prod-api";
+        fx.admin(reqwest::Method::POST, "reset", None).await;
+        fx.emu
+            .load_seed(&certkeep_emulator::demo::demo_seed())
+            .unwrap();
+        assert!(fx.vault_state(vault).await["contacts"].is_null());
+        let email = format!("first-{backend}@contoso.com");
+        let req = engine
+            .request_certificate(
+                &me(),
+                CertificateRequestInput {
+                    scope: Scope::vault("prod", vault),
+                    raw: RawRequest {
+                        email: email.clone(),
+                        ..simple(&format!("contact-{backend}"))
+                    },
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(wait(&engine, &[&req.id]).await[0].status, "completed");
+        let contacts = fx.vault_state(vault).await["contacts"].clone();
+        let emails: Vec<&str> = contacts
+            .as_array()
+            .unwrap_or_else(|| panic!("{backend}: no contacts: {contacts}"))
+            .iter()
+            .filter_map(|c| c["email"].as_str())
+            .collect();
+        assert_eq!(emails, vec![email.as_str()], "{backend}");
+    }
+}
