@@ -109,6 +109,35 @@ pub(crate) fn item_concurrency_for(per_vault_rate: f64, latency: f64) -> usize {
     ((2.0 * per_vault_rate * per_item).ceil() as usize).max(4)
 }
 
+/// The calls one renewal makes, in the order they wait for each other (Key Vault's answer to
+/// each is needed before the next is sent): the renewal reads the policy (Key Vault's issuer
+/// decides, not the inventory), checks for a pending operation, updates the policy's validity,
+/// then `create_certificate_safely` checks for a pending operation again and sends the create;
+/// after the issuance delay the poller reads the pending operation (completed) and GETs the
+/// new version to store it.
+pub(crate) const RENEW_CALLS: [&str; 7] = [
+    "kv.certificates.policy.get",
+    "kv.certificates.pending.get",
+    "kv.certificates.policy.update",
+    "kv.certificates.pending.get",
+    "kv.certificates.create",
+    "kv.certificates.pending.get",
+    "kv.certificates.get",
+];
+
+/// The floor of a bulk renewal: the larger of one renewal's chain (issuance delay + its
+/// sequential calls × latency) and requests ÷ the budgets of the vaults renewed at once.
+pub(crate) fn renew_floor(
+    requests: u64,
+    chain: usize,
+    issuance_delay: f64,
+    limits: &Limits,
+) -> Floor {
+    let mut f = Floor::new(requests, chain, limits);
+    f.latency += issuance_delay;
+    f
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,5 +195,22 @@ mod tests {
     fn item_concurrency_covers_the_budget() {
         assert_eq!(item_concurrency_for(200.0, 0.020), 10);
         assert_eq!(item_concurrency_for(10.0, 0.0), 4);
+    }
+
+    #[test]
+    fn renew_floor_of_the_reference_size() {
+        let limits = Limits {
+            per_vault_rate: 200.0,
+            burst: 2000.0,
+            vaults_at_once: 5,
+            latency: 0.020,
+        };
+        // 500 renewals x 7 requests over 5 vaults at 200/s each: 3.5 s; chain 1 s + 7 x 20 ms.
+        let f = renew_floor(3500, RENEW_CALLS.len(), 1.0, &limits);
+        assert!((f.budget - 3.5).abs() < 1e-9);
+        assert!((f.latency - 1.14).abs() < 1e-9);
+        assert_eq!(f.bound_by(), "budget");
+        let small = renew_floor(700, RENEW_CALLS.len(), 1.0, &limits);
+        assert!((small.seconds() - 1.14).abs() < 1e-9);
     }
 }
