@@ -25,6 +25,51 @@ pub struct NameLease {
     holder: String,
 }
 
+/// This host's name, when the system says it (Linux).
+fn host_name() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty() && !h.contains(char::is_whitespace))
+}
+
+/// How a lease holder names its process: `pid N on HOST`.
+fn this_process() -> String {
+    format!(
+        "pid {} on {}",
+        std::process::id(),
+        host_name().unwrap_or_else(|| "an unknown host".into())
+    )
+}
+
+/// Whether `holder` names a process of this host that no longer runs. Only where processes
+/// can be looked up (`/proc`); a holder on another host, or of unknown form, is never dead.
+fn holder_is_dead(holder: &str) -> bool {
+    let (Some(host), true) = (host_name(), std::path::Path::new("/proc/self").exists()) else {
+        return false;
+    };
+    let Some(rest) = holder.split("(pid ").nth(1) else {
+        return false;
+    };
+    let Some((pid, rest)) = rest.split_once(" on ") else {
+        return false;
+    };
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    let Some((their_host, _)) = rest.split_once(',') else {
+        return false;
+    };
+    their_host == host
+        && pid != std::process::id()
+        && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// The lease name of a certificate or secret (for tests and tools that look leases up).
+pub fn lease_name_of(kind: LeaseKind, vault: VaultId, name: &str) -> String {
+    lease_name(kind, vault, name)
+}
+
 fn lease_name(kind: LeaseKind, vault: VaultId, name: &str) -> String {
     let kind = match kind {
         LeaseKind::Certificate => "certificate",
@@ -35,7 +80,9 @@ fn lease_name(kind: LeaseKind, vault: VaultId, name: &str) -> String {
 }
 
 impl Engine {
-    /// Takes the lease on `name` in `vault` for `actor`, or says who holds it.
+    /// Takes the lease on `name` in `vault` for `actor`, or says who holds it. A lease whose
+    /// holder was a process of this host that no longer runs (killed mid-operation) is taken
+    /// over at once rather than after its TTL.
     pub(crate) async fn lease(
         &self,
         actor: &Actor,
@@ -50,23 +97,38 @@ impl Engine {
         let holder = format!(
             "{} ({}, operation {})",
             actor.audit_name(),
-            self.instance_id(),
+            this_process(),
             &op[..8]
         );
-        match self
-            .store
-            .acquire_lease(&lease, &holder, self.now(), LEASE_TTL_SECS)
-            .await?
-        {
-            Ok(_) => Ok(NameLease {
-                name: lease,
-                holder,
-            }),
-            Err(held) => Err(EngineError::InProgress {
-                what: format!("'{name}'"),
-                holder: held.holder,
-                since: Timestamp(held.since).rfc3339(),
-            }),
+        let mut took_over = false;
+        loop {
+            match self
+                .store
+                .acquire_lease(&lease, &holder, self.now(), LEASE_TTL_SECS)
+                .await?
+            {
+                Ok(_) => {
+                    return Ok(NameLease {
+                        name: lease,
+                        holder,
+                    });
+                }
+                Err(held) if !took_over && holder_is_dead(&held.holder) => {
+                    tracing::warn!(
+                        "lease {lease}: its holder '{}' no longer runs; taking it over",
+                        held.holder
+                    );
+                    self.store.release_lease(&lease, &held.holder).await?;
+                    took_over = true;
+                }
+                Err(held) => {
+                    return Err(EngineError::InProgress {
+                        what: format!("'{name}'"),
+                        holder: held.holder,
+                        since: Timestamp(held.since).rfc3339(),
+                    });
+                }
+            }
         }
     }
 

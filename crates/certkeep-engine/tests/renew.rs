@@ -706,3 +706,88 @@ async fn a_request_whose_outcome_is_unknown_stays_sending_and_the_poller_settles
         "the poller never creates"
     );
 }
+
+#[tokio::test]
+async fn a_lease_left_by_a_killed_process_is_taken_over_a_live_ones_is_not() {
+    let Ok(host) = std::fs::read_to_string("/proc/sys/kernel/hostname") else {
+        eprintln!("no /proc: skipped");
+        return;
+    };
+    let host = host.trim().to_string();
+    let fx = Fixture::start().await;
+    for (backend, store) in fx.stores().await {
+        let engine = discovered(&fx, store).await;
+        let vault = engine
+            .store()
+            .list_vaults(None)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|v| v.record.name == VAULT)
+            .unwrap();
+        let lease = certkeep_engine::lease::lease_name_of(
+            certkeep_engine::lease::LeaseKind::Certificate,
+            vault.id,
+            "api-prod",
+        );
+        // A process of this host that is still running (pid 1) holds it: refused.
+        let live = format!("user:other (pid 1 on {host}, operation 0000aaaa)");
+        assert!(
+            engine
+                .store()
+                .acquire_lease(&lease, &live, now(), 300)
+                .await
+                .unwrap()
+                .is_ok()
+        );
+        fx.reset_counters().await;
+        let out = engine
+            .renew_certificates(&me(), &scope(), &[target("api-prod")], 6, false)
+            .await
+            .unwrap();
+        assert_eq!(out[0].outcome, "refused", "{backend}: {out:?}");
+        let reason = out[0].reason.clone().unwrap();
+        assert!(
+            reason.contains(&format!("in progress by {live} since ")),
+            "{reason}"
+        );
+        assert_eq!(fx.route_count("kv.certificates.create").await, 0);
+        assert!(engine.store().release_lease(&lease, &live).await.unwrap());
+
+        // A killed process (no such pid) left it: taken over at once, not after the TTL.
+        let dead = format!("user:other (pid 4000000 on {host}, operation 0000bbbb)");
+        assert!(
+            engine
+                .store()
+                .acquire_lease(&lease, &dead, now(), 300)
+                .await
+                .unwrap()
+                .is_ok()
+        );
+        let out = engine
+            .renew_certificates(&me(), &scope(), &[target("api-prod")], 6, true)
+            .await
+            .unwrap();
+        assert_eq!(out[0].outcome, "completed", "{backend}: {out:?}");
+        assert!(
+            engine.store().find_lease(&lease).await.unwrap().is_none(),
+            "{backend}: released afterwards"
+        );
+        // Another host's lease is never judged from here.
+        let remote = "user:other (pid 4000000 on some-other-host, operation 0000cccc)";
+        assert!(
+            engine
+                .store()
+                .acquire_lease(&lease, remote, now(), 300)
+                .await
+                .unwrap()
+                .is_ok()
+        );
+        let out = engine
+            .renew_certificates(&me(), &scope(), &[target("api-prod")], 6, false)
+            .await
+            .unwrap();
+        assert_eq!(out[0].outcome, "refused", "{backend}: {out:?}");
+        assert!(engine.store().release_lease(&lease, remote).await.unwrap());
+    }
+}

@@ -305,6 +305,23 @@ async fn a_full_policy_self_request_is_issued_as_asked() {
                 "{backend}: {:?}",
                 shown.criticality
             );
+            // Audited: who asked, what, and how it ended.
+            let events = engine.store().list_audit_events(1000).await.unwrap();
+            let ours: Vec<_> = events
+                .iter()
+                .filter(|e| {
+                    e.action == "certificate.request" && e.target == format!("{VAULT}/{name}")
+                })
+                .map(|e| (e.actor.as_str(), e.outcome.as_str()))
+                .collect();
+            assert!(
+                ours.contains(&("user:tester", "sending")),
+                "{backend}: {ours:?}"
+            );
+            assert!(
+                ours.contains(&("user:tester", "succeeded")),
+                "{backend}: {ours:?}"
+            );
             let flags = shown.criticality.as_ref().unwrap()["flags"].clone();
             assert_eq!(flags[0]["extension"], "key_usage");
             assert_eq!(flags[0]["honoured"], true, "{flags}");
