@@ -43,6 +43,19 @@ impl VaultClient {
     ) -> Result<CreatedCertificate, AzureError> {
         check_name("certificate", name)?;
         let before = self.get_pending_operation(name).await?;
+        self.create_certificate_after_check(name, new, before).await
+    }
+
+    /// [`VaultClient::create_certificate_safely`] for a caller that has just read the pending
+    /// operation itself (`before`, `None` when there was none): the same refusal, single send
+    /// and adoption, one read fewer.
+    pub async fn create_certificate_after_check(
+        &self,
+        name: &str,
+        new: &NewCertificate,
+        before: Option<PendingOperation>,
+    ) -> Result<CreatedCertificate, AzureError> {
+        check_name("certificate", name)?;
         if let Some(op) = before.as_ref().filter(|op| op.in_progress()) {
             return Err(AzureError::PendingOperationInProgress {
                 name: name.to_string(),

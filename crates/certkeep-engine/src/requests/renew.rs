@@ -53,6 +53,26 @@ impl ItemOutcome for RenewOutcome {
     }
 }
 
+/// A waited-for renewal's final state. A failed item always has a reason (a cancelled one has
+/// no error).
+fn apply_view(o: &mut RenewOutcome, view: &super::RequestView) {
+    o.outcome = match view.status {
+        "completed" => "completed",
+        "failed" | "cancelled" => "failed",
+        _ => "requested",
+    };
+    o.version = view.version.clone();
+    o.reason = match o.outcome {
+        "failed" => Some(
+            view.error
+                .clone()
+                .or(view.status_details.clone())
+                .unwrap_or_else(|| format!("the renewal was {}", view.status)),
+        ),
+        _ => view.error.clone(),
+    };
+}
+
 /// How long a bulk renewal waits for Key Vault to issue when asked to wait.
 const WAIT: Duration = Duration::from_secs(600);
 
@@ -129,54 +149,35 @@ impl Engine {
                         o.reason = Some(e.to_string());
                     }
                 }
+                // Each renewal is followed from its own create, so Key Vault's issuance of
+                // one overlaps the sending of the others.
+                if wait
+                    && o.outcome == "requested"
+                    && let Some(id) = o.request_id.clone()
+                {
+                    match self
+                        .wait_for_requests(actor, std::slice::from_ref(&id), WAIT)
+                        .await
+                    {
+                        Ok(views) => {
+                            if let Some(view) = views.into_iter().next() {
+                                apply_view(&mut o, &view);
+                            }
+                        }
+                        // Waiting never loses the outcome already known: the renewal stays
+                        // `requested` (the poller follows it), with the reason.
+                        Err(e) => {
+                            o.reason = Some(format!(
+                                "requested; waiting for Key Vault failed ({e}): `request poll` follows it"
+                            ))
+                        }
+                    }
+                }
                 o
             })
             .buffer_unordered(self.config.item_concurrency.max(1) * 8)
             .collect()
             .await;
-        if wait {
-            let ids: Vec<String> = outcomes
-                .iter()
-                .filter(|o| o.outcome == "requested")
-                .filter_map(|o| o.request_id.clone())
-                .collect();
-            // Waiting never loses the outcomes already known: a wait that fails leaves the
-            // renewals `requested` (the poller follows them), with the reason.
-            let views = match self.wait_for_requests(actor, &ids, WAIT).await {
-                Ok(views) => views,
-                Err(e) => {
-                    for o in outcomes.iter_mut().filter(|o| o.outcome == "requested") {
-                        o.reason = Some(format!(
-                            "requested; waiting for Key Vault failed ({e}): `request poll` follows it"
-                        ));
-                    }
-                    Vec::new()
-                }
-            };
-            for view in views {
-                if let Some(o) = outcomes
-                    .iter_mut()
-                    .find(|o| o.request_id.as_deref() == Some(view.id.as_str()))
-                {
-                    o.outcome = match view.status {
-                        "completed" => "completed",
-                        "failed" | "cancelled" => "failed",
-                        _ => "requested",
-                    };
-                    o.version = view.version.clone();
-                    // A failed item always has a reason (a cancelled one has no error).
-                    o.reason = match o.outcome {
-                        "failed" => Some(
-                            view.error
-                                .clone()
-                                .or(view.status_details.clone())
-                                .unwrap_or_else(|| format!("the renewal was {}", view.status)),
-                        ),
-                        _ => view.error.clone(),
-                    };
-                }
-            }
-        }
         outcomes.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(outcomes)
     }

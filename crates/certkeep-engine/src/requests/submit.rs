@@ -270,29 +270,31 @@ impl Engine {
         s: &Submission,
     ) -> Result<PendingOperation, AzureError> {
         let mut new = s.new.clone();
-        if let Some(months) = s.validity_months {
-            // A renewal changes the policy first: not while another operation is pending.
-            if let Some(op) = client
-                .get_pending_operation(&s.name)
+        let Some(months) = s.validity_months else {
+            return Ok(client
+                .create_certificate_safely(&s.name, &new)
                 .await?
-                .filter(|op| op.in_progress())
-            {
-                return Err(AzureError::PendingOperationInProgress {
-                    name: s.name.clone(),
-                    request_id: op.request_id,
-                });
-            }
-            let update = certkeep_azure::write_models::CertificatePolicySpec {
-                x509: Some(certkeep_azure::write_models::X509Spec {
-                    validity_months: Some(months),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            };
-            new.policy = client.update_certificate_policy(&s.name, &update).await?;
+                .operation);
+        };
+        // A renewal changes the policy first: not while another operation is pending. That
+        // read also serves the create's own check (one request fewer per renewal).
+        let before = client.get_pending_operation(&s.name).await?;
+        if let Some(op) = before.as_ref().filter(|op| op.in_progress()) {
+            return Err(AzureError::PendingOperationInProgress {
+                name: s.name.clone(),
+                request_id: op.request_id.clone(),
+            });
         }
+        let update = certkeep_azure::write_models::CertificatePolicySpec {
+            x509: Some(certkeep_azure::write_models::X509Spec {
+                validity_months: Some(months),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        new.policy = client.update_certificate_policy(&s.name, &update).await?;
         Ok(client
-            .create_certificate_safely(&s.name, &new)
+            .create_certificate_after_check(&s.name, &new, before)
             .await?
             .operation)
     }
