@@ -162,8 +162,18 @@ async fn probe_postgres(options: &PgConnectOptions) -> Result<(), sqlx::Error> {
     }
 }
 
-/// Opens a pool for `url` and wraps it for sea-orm.
-pub(crate) async fn open(url: &str) -> Result<(DatabaseConnection, Backend), StoreError> {
+/// The pools of a store: `read` for queries, `write` for write transactions. For a SQLite
+/// file, `write` is a pool of exactly one connection, so writers queue in the process (without
+/// holding a connection or sleeping in SQLite's busy handler) while readers, which WAL never
+/// blocks, keep the read pool to themselves. Elsewhere both are the same pool.
+#[derive(Clone)]
+pub(crate) struct Pools {
+    pub(crate) read: DatabaseConnection,
+    pub(crate) write: DatabaseConnection,
+}
+
+/// Opens the pools for `url` and wraps them for sea-orm.
+pub(crate) async fn open(url: &str) -> Result<(Pools, Backend), StoreError> {
     let target = classify(url)?;
     let shown = redact(url);
     let invalid = |e: sqlx::Error| StoreError::InvalidUrl {
@@ -191,6 +201,13 @@ pub(crate) async fn open(url: &str) -> Result<(DatabaseConnection, Backend), Sto
                     reason: format!("cannot create directory {}: {e}", parent.display()),
                 })?;
             }
+            // The writer first: it creates the file and switches it to WAL.
+            let writer = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(WAIT)
+                .connect_with(options.clone())
+                .await
+                .map_err(connect_failed)?;
             let pool = SqlitePoolOptions::new()
                 .max_connections(SQLITE_FILE_POOL)
                 .acquire_timeout(WAIT)
@@ -198,7 +215,10 @@ pub(crate) async fn open(url: &str) -> Result<(DatabaseConnection, Backend), Sto
                 .await
                 .map_err(connect_failed)?;
             (
-                SqlxSqliteConnector::from_sqlx_sqlite_pool(pool),
+                Pools {
+                    read: SqlxSqliteConnector::from_sqlx_sqlite_pool(pool),
+                    write: SqlxSqliteConnector::from_sqlx_sqlite_pool(writer),
+                },
                 Backend::Sqlite,
             )
         }
@@ -218,8 +238,12 @@ pub(crate) async fn open(url: &str) -> Result<(DatabaseConnection, Backend), Sto
                 .connect_with(options)
                 .await
                 .map_err(connect_failed)?;
+            let db = SqlxSqliteConnector::from_sqlx_sqlite_pool(pool);
             (
-                SqlxSqliteConnector::from_sqlx_sqlite_pool(pool),
+                Pools {
+                    read: db.clone(),
+                    write: db,
+                },
                 Backend::Sqlite,
             )
         }
@@ -232,8 +256,12 @@ pub(crate) async fn open(url: &str) -> Result<(DatabaseConnection, Backend), Sto
                 .connect_with(options)
                 .await
                 .map_err(connect_failed)?;
+            let db = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
             (
-                SqlxPostgresConnector::from_sqlx_postgres_pool(pool),
+                Pools {
+                    read: db.clone(),
+                    write: db,
+                },
                 Backend::Postgres,
             )
         }
@@ -311,7 +339,7 @@ mod tests {
         );
     }
 
-    fn message(result: Result<(DatabaseConnection, Backend), StoreError>) -> String {
+    fn message(result: Result<(Pools, Backend), StoreError>) -> String {
         match result {
             Err(e) => format!("{e} / {e:?}"),
             Ok(_) => panic!("connected"),

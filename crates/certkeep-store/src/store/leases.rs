@@ -48,7 +48,7 @@ impl Store {
                 .col_expr(C::ExpiresAt, Expr::value(expires_at))
                 .filter(C::Name.eq(name))
                 .filter(C::ExpiresAt.lte(now))
-                .exec(&self.db)
+                .exec(&self.writer)
                 .await?;
             if taken.rows_affected == 1 {
                 return Ok(Ok(mine));
@@ -60,7 +60,7 @@ impl Store {
                 expires_at: Set(expires_at),
             })
             .on_conflict(OnConflict::column(C::Name).do_nothing().to_owned())
-            .exec_without_returning(&self.db)
+            .exec_without_returning(&self.writer)
             .await;
             match inserted {
                 Ok(1) => return Ok(Ok(mine)),
@@ -105,7 +105,7 @@ impl Store {
             .col_expr(C::ExpiresAt, Expr::value(expires_at))
             .filter(C::Name.eq(name))
             .filter(C::Holder.eq(holder))
-            .exec(&self.db)
+            .exec(&self.writer)
             .await?;
         if renewed.rows_affected == 0 {
             return Ok(None);
@@ -122,7 +122,7 @@ impl Store {
         let deleted = lease::Entity::delete_many()
             .filter(lease::Column::Name.eq(name))
             .filter(lease::Column::Holder.eq(holder))
-            .exec(&self.db)
+            .exec(&self.writer)
             .await?;
         Ok(deleted.rows_affected > 0)
     }

@@ -35,7 +35,10 @@ pub(crate) const CHUNK: usize = 500;
 /// The persistent inventory store. Cheap to clone (the pool is shared).
 #[derive(Clone)]
 pub struct Store {
+    /// Queries.
     db: DatabaseConnection,
+    /// Write transactions (one connection for a SQLite file: see `connect::Pools`).
+    writer: DatabaseConnection,
     backend: Backend,
     clock: Arc<dyn Clock>,
 }
@@ -61,9 +64,14 @@ impl Store {
 
     /// [`Store::connect`] with the clock used where a method takes no `now`.
     pub async fn connect_with_clock(url: &str, clock: Arc<dyn Clock>) -> Result<Store, StoreError> {
-        let (db, backend) = connect::open(url).await?;
-        migrate::run(&db, backend, clock.now()).await?;
-        Ok(Store { db, backend, clock })
+        let (pools, backend) = connect::open(url).await?;
+        migrate::run(&pools.write, backend, clock.now()).await?;
+        Ok(Store {
+            db: pools.read,
+            writer: pools.write,
+            backend,
+            clock,
+        })
     }
 
     /// Which database this is.
@@ -92,25 +100,28 @@ impl Store {
     /// is used only through [`Store::connect`], which applies every migration.
     #[doc(hidden)]
     pub async fn migrate_database_to(url: &str, version: i64) -> Result<usize, StoreError> {
-        let (db, backend) = connect::open(url).await?;
-        let applied = migrate::run_to(&db, backend, SystemClock.now(), version).await?;
-        db.close().await?;
+        let (pools, backend) = connect::open(url).await?;
+        let applied = migrate::run_to(&pools.write, backend, SystemClock.now(), version).await?;
+        pools.write.close().await?;
+        pools.read.close().await?;
         Ok(applied)
     }
 
     /// Closes the pool, waiting for connections to be returned.
     pub async fn close(self) -> Result<(), StoreError> {
+        // The same pool twice (PostgreSQL, memory) closes once; closing again is a no-op.
+        self.writer.close().await?;
         Ok(self.db.close().await?)
     }
 
     /// A write transaction that does not touch the audit chain.
     async fn begin_write(&self) -> Result<DatabaseTransaction, StoreError> {
-        Ok(begin_write(&self.db, self.backend, None).await?)
+        Ok(begin_write(&self.writer, self.backend, None).await?)
     }
 
     /// A write transaction that appends to the audit chain.
     async fn begin_audited(&self) -> Result<DatabaseTransaction, StoreError> {
-        Ok(begin_write(&self.db, self.backend, Some(Lock::Audit)).await?)
+        Ok(begin_write(&self.writer, self.backend, Some(Lock::Audit)).await?)
     }
 }
 
