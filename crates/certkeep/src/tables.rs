@@ -174,8 +174,14 @@ impl Table for certkeep_engine::requests::RequestView {
 }
 
 impl Table for certkeep_engine::requests::RenewOutcome {
-    const COLUMNS: &'static [&'static str] =
-        &["vault", "name", "outcome", "request_id:8", "version:8", "reason"];
+    const COLUMNS: &'static [&'static str] = &[
+        "vault",
+        "name",
+        "outcome",
+        "request_id:8",
+        "version:8",
+        "reason",
+    ];
 }
 
 impl Table for certkeep_engine::requests::ObtainReport {

@@ -44,6 +44,9 @@ async fn reading_never_creates_a_key_and_a_lost_key_is_reported() {
     std::fs::remove_file(&key).unwrap();
     for args in [&["cert", "list"][..], &["discover", "certificates"][..]] {
         cli.cmd(args).run().await.fails(1, "does not exist");
-        assert!(!key.exists(), "{args:?} made a new key next to sealed secrets");
+        assert!(
+            !key.exists(),
+            "{args:?} made a new key next to sealed secrets"
+        );
     }
 }
