@@ -16,6 +16,8 @@ use certkeep_emulator::demo::{
     BULK_SUBSCRIPTION, BulkSpec, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT,
 };
 use certkeep_emulator::gate::{Counters, Faults, ThrottleSettings};
+use certkeep_emulator::kv::policy::Effective;
+use certkeep_emulator::pki::KeySpec;
 use certkeep_emulator::state::AppState;
 use certkeep_engine::credentials::AddCredential;
 use certkeep_engine::master_key::MasterKey;
@@ -163,6 +165,61 @@ async fn fresh_store(database_url: Option<&str>, dir: &Path) -> anyhow::Result<(
     }
 }
 
+/// Makes, before the clock starts, one key for each renewal the emulator will issue (the key
+/// type of each certificate's policy), so the emulator's RSA key generation does not compete
+/// with the engine for the machine's cores. Returns how many keys were made.
+async fn fill_key_pool(state: &Arc<AppState>) -> anyhow::Result<usize> {
+    let mut wanted: BTreeMap<String, (KeySpec, usize)> = BTreeMap::new();
+    for (_, v) in state
+        .world
+        .lock()
+        .vaults
+        .iter()
+        .filter(|(n, _)| n.starts_with("bulk-"))
+    {
+        for c in v.certificates.values() {
+            let spec = Effective::of(&c.policy).key;
+            wanted.entry(format!("{spec:?}")).or_insert((spec, 0)).1 += 1;
+        }
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let t = Instant::now();
+    let st = state.clone();
+    let specs: Vec<(KeySpec, usize)> = wanted.values().copied().collect();
+    let total: usize = specs.iter().map(|(_, n)| n).sum();
+    tokio::task::spawn_blocking(move || {
+        specs
+            .into_iter()
+            .try_for_each(|(spec, n)| st.key_pool.fill(spec, n, cores))
+    })
+    .await??;
+    println!(
+        "emulator key pool: {total} keys made before the clock starts ({}) in {:.1} s",
+        wanted
+            .iter()
+            .map(|(k, (_, n))| format!("{n} {k}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        t.elapsed().as_secs_f64()
+    );
+    Ok(total)
+}
+
+/// Keys left unused in the emulator's pool (a renewal that changed its key type made its own).
+fn pool_left(state: &AppState) -> usize {
+    [
+        KeySpec::Rsa(2048),
+        KeySpec::Rsa(3072),
+        KeySpec::Rsa(4096),
+        KeySpec::Ec("P-256"),
+        KeySpec::Ec("P-384"),
+        KeySpec::Ec("P-521"),
+    ]
+    .into_iter()
+    .map(|spec| state.key_pool.len(spec))
+    .sum()
+}
+
 /// Counts of the routes the timeline follows, at one instant.
 #[derive(Debug, Clone, Copy, Default)]
 struct Tick {
@@ -244,6 +301,11 @@ async fn measure(args: &Args, dir: &Path, emu: &certkeep_emulator::Emulator) -> 
         }
         println!("--reuse-key: every policy has reuse_key = true (the emulator generates no keys)");
     }
+    let pooled = if args.reuse_key {
+        0
+    } else {
+        fill_key_pool(&emu.state).await?
+    };
 
     // The engine, with the emulator as a custom cloud, as `certkeep` runs it.
     let e = emu.endpoints().clone();
@@ -365,6 +427,7 @@ async fn measure(args: &Args, dir: &Path, emu: &certkeep_emulator::Emulator) -> 
     let cpu = CpuSnapshot::take().since(&cpu_before);
     let machine = MachineCpu::take().since(&machine_before);
     let counters = emu.state.counters.lock().clone();
+    let pool_left = pool_left(&emu.state);
     sampler.abort();
     let _ = sampler.await;
     let ticks = ticks.lock().map(|t| t.clone()).unwrap_or_default();
@@ -414,6 +477,13 @@ async fn measure(args: &Args, dir: &Path, emu: &certkeep_emulator::Emulator) -> 
             vaults.len()
         }
     );
+    if pooled > 0 {
+        println!(
+            "  emulator keys: {} of {pooled} pooled keys used, {} made during the run",
+            pooled - pool_left.min(pooled),
+            n.saturating_sub(pooled - pool_left.min(pooled))
+        );
+    }
     println!(
         "  outcomes: {}",
         by_outcome

@@ -14,6 +14,7 @@ pub mod entra;
 pub mod error;
 pub mod gate;
 pub mod http;
+pub mod key_pool;
 pub mod kv;
 pub mod pki;
 pub mod request;

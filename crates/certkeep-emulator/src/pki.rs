@@ -29,7 +29,7 @@ impl std::fmt::Debug for KeyMaterial {
 }
 
 /// What kind of key to make.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeySpec {
     Rsa(u32),
     Ec(&'static str),

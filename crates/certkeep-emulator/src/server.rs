@@ -83,6 +83,7 @@ impl Emulator {
             authorities: Mutex::new(Default::default()),
             endpoints: Endpoints { port: addr.port() },
             data_dir,
+            key_pool: Default::default(),
         });
         let app = Router::new()
             .nest("/_emulator", crate::admin::router())

@@ -68,6 +68,8 @@ pub struct AppState {
     pub authorities: Mutex<BTreeMap<String, Arc<Authority>>>,
     pub endpoints: Endpoints,
     pub data_dir: std::path::PathBuf,
+    /// Keys made ahead of time (empty unless a benchmark fills it).
+    pub key_pool: crate::key_pool::KeyPool,
 }
 
 impl AppState {

@@ -495,16 +495,30 @@ pub async fn create(ctx: &Ctx, name: &str) -> ApiResult {
         (eff, reuse)
     };
 
-    let key_material = match reuse {
-        Some(k) => Ok(k),
-        None => {
-            let spec = effective.key;
-            tokio::task::spawn_blocking(move || KeyMaterial::generate(spec))
+    // Spawned: a client that disconnects drops this handler, and Key Vault still finishes an
+    // operation it has accepted (a pending operation without a key would never complete).
+    let st = ctx.st.clone();
+    let (vault_name, entry_key, id, now) =
+        (ctx.vault.clone(), k.clone(), request_id.clone(), ctx.now);
+    let spec = effective.key;
+    tokio::spawn(async move {
+        let key_material = match reuse.or_else(|| st.key_pool.take(spec)) {
+            Some(k) => Ok(k),
+            None => tokio::task::spawn_blocking(move || KeyMaterial::generate(spec))
                 .await
                 .map_err(|e| crate::error::PkiError::Invalid(e.to_string()))
-                .and_then(|r| r)
-        }
-    };
+                .and_then(|r| r),
+        };
+        attach_key(&st, &vault_name, &entry_key, &id, key_material, now);
+    })
+    .await
+    .map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            e.to_string(),
+        )
+    })?;
 
     let mut w = ctx.st.world.lock();
     let vault = w
@@ -515,22 +529,11 @@ pub async fn create(ctx: &Ctx, name: &str) -> ApiResult {
         .certificates
         .get_mut(&k)
         .ok_or_else(|| pending_not_found(name))?;
-    let Some(op) = e.pending.as_mut().filter(|op| op.request_id == request_id) else {
+    if e.pending
+        .as_ref()
+        .is_none_or(|op| op.request_id != request_id)
+    {
         return Err(pending_not_found(name));
-    };
-    match key_material.and_then(|km| {
-        let csr = policy::cert_request(&op.policy, ctx.now).csr(&km)?;
-        Ok((km, csr))
-    }) {
-        Ok((km, csr)) => {
-            op.key = Some(km);
-            op.csr = Some(csr);
-        }
-        Err(err) => {
-            op.status = OpStatus::Failed;
-            op.status_details = String::new();
-            op.error = Some(("KeyGenerationFailed".into(), err.to_string()));
-        }
     }
     let body = wire::operation(&ctx.base, e, e.pending.as_ref().expect("set above"));
     let mut resp = json_response(StatusCode::ACCEPTED, &body);
@@ -546,6 +549,42 @@ pub async fn create(ctx: &Ctx, name: &str) -> ApiResult {
     resp.headers_mut()
         .insert("Retry-After", HeaderValue::from_static("1"));
     Ok(resp)
+}
+
+/// Gives the pending operation `request_id` of certificate `entry_key` its key and CSR, or
+/// fails it when the key could not be made (it may be gone: cancelled and deleted meanwhile).
+fn attach_key(
+    st: &crate::state::AppState,
+    vault: &str,
+    entry_key: &str,
+    request_id: &str,
+    key_material: Result<std::sync::Arc<KeyMaterial>, crate::error::PkiError>,
+    now: i64,
+) {
+    let mut w = st.world.lock();
+    let Some(op) = w
+        .vaults
+        .get_mut(vault)
+        .and_then(|v| v.certificates.get_mut(entry_key))
+        .and_then(|e| e.pending.as_mut())
+        .filter(|op| op.request_id == request_id)
+    else {
+        return;
+    };
+    match key_material.and_then(|km| {
+        let csr = policy::cert_request(&op.policy, now).csr(&km)?;
+        Ok((km, csr))
+    }) {
+        Ok((km, csr)) => {
+            op.key = Some(km);
+            op.csr = Some(csr);
+        }
+        Err(err) => {
+            op.status = OpStatus::Failed;
+            op.status_details = String::new();
+            op.error = Some(("KeyGenerationFailed".into(), err.to_string()));
+        }
+    }
 }
 
 impl Effective {

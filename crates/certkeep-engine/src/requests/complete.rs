@@ -43,7 +43,7 @@ impl Engine {
         }
     }
 
-    /// Stores the request's version and marks the request completed; without a tagged version
+    /// Stores the request's version and marks the request completed (one transaction); without a tagged version
     /// the request fails with that reason.
     pub(super) async fn finish_completed(
         &self,
@@ -63,9 +63,6 @@ impl Engine {
                 .await;
         };
         let version = records::bundle_record(&bundle, is_current)?;
-        self.store
-            .upsert_certificates(v.id, &[version], self.now())
-            .await?;
         let criticality = match req.kind {
             RequestKind::Request => serde_json::from_value::<RequestSpec>(req.spec.clone())
                 .ok()
@@ -84,8 +81,10 @@ impl Engine {
         let target = self.request_target(req).await;
         Ok(self
             .store
-            .update_request(
+            .complete_request(
                 &req.id,
+                v.id,
+                &version,
                 RequestUpdate {
                     status: Some(RequestStatus::Completed),
                     result_version: Some(bundle.version.clone()),
@@ -94,13 +93,13 @@ impl Engine {
                     status_details: Some("Certificate issued and stored in the inventory".into()),
                     ..Default::default()
                 },
-                Some(self.audit(
+                self.audit(
                     actor,
                     action(req.kind),
                     &target,
                     "succeeded",
                     json!({"version": bundle.version}),
-                )),
+                ),
             )
             .await?)
     }

@@ -4,8 +4,8 @@ use std::collections::{HashMap, HashSet};
 
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QuerySelect,
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect,
 };
 
 use super::certificate_rows::{RowMeta, to_model};
@@ -127,99 +127,11 @@ impl Store {
         records: &[(&CertificateRecord, Option<bool>)],
         now: i64,
     ) -> Result<UpsertCounts, StoreError> {
-        let current = flagged_versions(records)?;
-        let mut counts = UpsertCounts::default();
         if records.is_empty() {
-            return Ok(counts);
+            return Ok(UpsertCounts::default());
         }
         let txn = self.begin_write().await?;
-        if vault::Entity::find_by_id(vault_id.0).count(&txn).await? == 0 {
-            return Err(StoreError::NotFound {
-                entity: "vault",
-                key: vault_id.to_string(),
-            });
-        }
-        let names: Vec<String> = records
-            .iter()
-            .map(|(r, _)| r.name.clone())
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        let mut existing = HashMap::new();
-        for chunk in names.chunks(CHUNK) {
-            let rows = certificate::Entity::find()
-                .filter(certificate::Column::VaultId.eq(vault_id.0))
-                .filter(certificate::Column::Name.is_in(chunk.iter().cloned()))
-                .all(&txn)
-                .await?;
-            for row in rows {
-                existing.insert(
-                    (row.source.clone(), row.name.clone(), row.version.clone()),
-                    row,
-                );
-            }
-        }
-        let mut inserts = Vec::new();
-        for &(r, eku_critical) in records {
-            let flagged = current.get(&(r.source, r.name.as_str())).copied();
-            let key = (
-                r.source.as_str().to_string(),
-                r.name.clone(),
-                r.version.clone(),
-            );
-            match existing.get(&key) {
-                Some(row) => {
-                    let meta = RowMeta {
-                        id: row.id,
-                        is_current: flagged.map_or(row.is_current, |v| v == r.version),
-                        is_eku_critical: eku_critical.unwrap_or(row.is_eku_critical),
-                        discovered_at: row.discovered_at,
-                        refreshed_at: row.refreshed_at,
-                    };
-                    let candidate = to_model(vault_id, r, meta)?;
-                    if candidate == *row {
-                        counts.unchanged += 1;
-                    } else {
-                        let changed = certificate::Model {
-                            refreshed_at: now,
-                            ..candidate
-                        };
-                        changed.into_active_model().reset_all().update(&txn).await?;
-                        counts.updated += 1;
-                    }
-                }
-                None => {
-                    let meta = RowMeta {
-                        id: 0,
-                        is_current: flagged == Some(r.version.as_str()),
-                        is_eku_critical: eku_critical.unwrap_or(false),
-                        discovered_at: now,
-                        refreshed_at: now,
-                    };
-                    let mut active = to_model(vault_id, r, meta)?.into_active_model().reset_all();
-                    active.id = NotSet;
-                    inserts.push(active);
-                    counts.added += 1;
-                }
-            }
-        }
-        for chunk in inserts.chunks(INSERT_ROWS) {
-            certificate::Entity::insert_many(chunk.to_vec())
-                .on_conflict(on_conflict())
-                .exec_without_returning(&txn)
-                .await?;
-        }
-        for ((source, name), version) in current {
-            certificate::Entity::update_many()
-                .col_expr(certificate::Column::IsCurrent, Expr::value(false))
-                .filter(certificate::Column::VaultId.eq(vault_id.0))
-                .filter(certificate::Column::Source.eq(source.as_str()))
-                .filter(certificate::Column::Name.eq(name))
-                .filter(certificate::Column::Version.ne(version))
-                .filter(certificate::Column::IsCurrent.eq(true))
-                .exec(&txn)
-                .await?;
-        }
+        let counts = upsert_in(&txn, vault_id, records, now).await?;
         txn.commit().await?;
         Ok(counts)
     }
@@ -299,4 +211,103 @@ impl Store {
         txn.commit().await?;
         Ok(changed)
     }
+}
+
+/// The upsert inside a write transaction the caller commits (with whatever else belongs to it).
+pub(super) async fn upsert_in(
+    txn: &DatabaseTransaction,
+    vault_id: VaultId,
+    records: &[(&CertificateRecord, Option<bool>)],
+    now: i64,
+) -> Result<UpsertCounts, StoreError> {
+    let current = flagged_versions(records)?;
+    let mut counts = UpsertCounts::default();
+    if vault::Entity::find_by_id(vault_id.0).count(txn).await? == 0 {
+        return Err(StoreError::NotFound {
+            entity: "vault",
+            key: vault_id.to_string(),
+        });
+    }
+    let names: Vec<String> = records
+        .iter()
+        .map(|(r, _)| r.name.clone())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut existing = HashMap::new();
+    for chunk in names.chunks(CHUNK) {
+        let rows = certificate::Entity::find()
+            .filter(certificate::Column::VaultId.eq(vault_id.0))
+            .filter(certificate::Column::Name.is_in(chunk.iter().cloned()))
+            .all(txn)
+            .await?;
+        for row in rows {
+            existing.insert(
+                (row.source.clone(), row.name.clone(), row.version.clone()),
+                row,
+            );
+        }
+    }
+    let mut inserts = Vec::new();
+    for &(r, eku_critical) in records {
+        let flagged = current.get(&(r.source, r.name.as_str())).copied();
+        let key = (
+            r.source.as_str().to_string(),
+            r.name.clone(),
+            r.version.clone(),
+        );
+        match existing.get(&key) {
+            Some(row) => {
+                let meta = RowMeta {
+                    id: row.id,
+                    is_current: flagged.map_or(row.is_current, |v| v == r.version),
+                    is_eku_critical: eku_critical.unwrap_or(row.is_eku_critical),
+                    discovered_at: row.discovered_at,
+                    refreshed_at: row.refreshed_at,
+                };
+                let candidate = to_model(vault_id, r, meta)?;
+                if candidate == *row {
+                    counts.unchanged += 1;
+                } else {
+                    let changed = certificate::Model {
+                        refreshed_at: now,
+                        ..candidate
+                    };
+                    changed.into_active_model().reset_all().update(txn).await?;
+                    counts.updated += 1;
+                }
+            }
+            None => {
+                let meta = RowMeta {
+                    id: 0,
+                    is_current: flagged == Some(r.version.as_str()),
+                    is_eku_critical: eku_critical.unwrap_or(false),
+                    discovered_at: now,
+                    refreshed_at: now,
+                };
+                let mut active = to_model(vault_id, r, meta)?.into_active_model().reset_all();
+                active.id = NotSet;
+                inserts.push(active);
+                counts.added += 1;
+            }
+        }
+    }
+    for chunk in inserts.chunks(INSERT_ROWS) {
+        certificate::Entity::insert_many(chunk.to_vec())
+            .on_conflict(on_conflict())
+            .exec_without_returning(txn)
+            .await?;
+    }
+    for ((source, name), version) in current {
+        certificate::Entity::update_many()
+            .col_expr(certificate::Column::IsCurrent, Expr::value(false))
+            .filter(certificate::Column::VaultId.eq(vault_id.0))
+            .filter(certificate::Column::Source.eq(source.as_str()))
+            .filter(certificate::Column::Name.eq(name))
+            .filter(certificate::Column::Version.ne(version))
+            .filter(certificate::Column::IsCurrent.eq(true))
+            .exec(txn)
+            .await?;
+    }
+    Ok(counts)
 }

@@ -2,14 +2,15 @@
 //! when due.
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::certificate_query::vaults_of;
 use super::{Store, audit, with_member};
 use crate::entities::{certificate_request, vault};
 use crate::model::audit::NewAuditEvent;
+use crate::model::certificate::CertificateUpsert;
 use crate::model::page::{Page, PageRequest};
 use crate::model::request::{
     CertificateRequest, NewRequest, RequestFilter, RequestKind, RequestStatus, RequestUpdate,
@@ -121,64 +122,33 @@ impl Store {
         update: RequestUpdate,
         audit: Option<NewAuditEvent>,
     ) -> Result<CertificateRequest, StoreError> {
-        use certificate_request::Column as C;
-        let now = self.clock.now();
-        let criticality = update.criticality.as_ref().map(json::encode).transpose()?;
         let txn = match audit {
             Some(_) => self.begin_audited().await?,
             None => self.begin_write().await?,
         };
-        let mut query = certificate_request::Entity::update_many()
-            .col_expr(C::UpdatedAt, Expr::value(now))
-            .filter(C::Id.eq(id.as_str()));
-        if let Some(status) = update.status {
-            query = query.col_expr(C::Status, Expr::value(status.as_str()));
-        }
-        let texts = [
-            (C::StatusDetails, update.status_details),
-            (C::ErrorCode, update.error_code),
-            (C::ErrorMessage, update.error_message),
-            (C::KvRequestId, update.kv_request_id),
-            (C::ResultVersion, update.result_version),
-            (C::Criticality, criticality),
-        ];
-        for (column, value) in texts {
-            if let Some(value) = value {
-                query = query.col_expr(column, Expr::value(value));
-            }
-        }
-        if let Some(csr) = update.csr_der {
-            query = query.col_expr(C::CsrDer, Expr::value(csr));
-        }
-        for (column, value) in [
-            (C::PollAfter, update.poll_after),
-            (C::CompletedAt, update.completed_at),
-        ] {
-            if let Some(value) = value {
-                query = query.col_expr(column, Expr::value(value));
-            }
-        }
-        if let Some(attempts) = update.poll_attempts {
-            query = query.col_expr(C::PollAttempts, Expr::value(attempts));
-        }
-        if query.exec(&txn).await?.rows_affected == 0 {
-            return Err(StoreError::NotFound {
-                entity: "certificate request",
-                key: id.to_string(),
-            });
-        }
-        if let Some(audit) = audit {
-            let detail = with_member(audit.detail, "request_id", id.as_str().into());
-            audit::append(&txn, now, NewAuditEvent { detail, ..audit }).await?;
-        }
-        let stored = certificate_request::Entity::find_by_id(id.as_str())
-            .one(&txn)
-            .await?;
+        let stored = update_in(&txn, self.clock.now(), id, update, audit).await?;
         txn.commit().await?;
-        stored
-            .map(to_request)
-            .transpose()?
-            .ok_or_else(|| StoreError::Corrupt(format!("request {id} vanished")))
+        Ok(stored)
+    }
+
+    /// A request Key Vault has completed: its certificate version stored in the inventory, the
+    /// request updated and its audit event appended, all in one transaction (so a crash never
+    /// leaves a completed request without its version, or a version without its completion).
+    pub async fn complete_request(
+        &self,
+        id: &RequestId,
+        vault_id: VaultId,
+        version: &CertificateUpsert,
+        update: RequestUpdate,
+        audit: NewAuditEvent,
+    ) -> Result<CertificateRequest, StoreError> {
+        let now = self.clock.now();
+        let txn = self.begin_audited().await?;
+        let items = [(&version.record, Some(version.is_eku_critical))];
+        super::certificates::upsert_in(&txn, vault_id, &items, now).await?;
+        let stored = update_in(&txn, now, id, update, Some(audit)).await?;
+        txn.commit().await?;
+        Ok(stored)
     }
 
     /// The request with this id.
@@ -278,4 +248,66 @@ impl Store {
             .map(to_request)
             .transpose()
     }
+}
+
+/// [`Store::update_request`] inside the caller's transaction.
+async fn update_in(
+    txn: &DatabaseTransaction,
+    now: i64,
+    id: &RequestId,
+    update: RequestUpdate,
+    audit: Option<NewAuditEvent>,
+) -> Result<CertificateRequest, StoreError> {
+    use certificate_request::Column as C;
+    let criticality = update.criticality.as_ref().map(json::encode).transpose()?;
+    let mut query = certificate_request::Entity::update_many()
+        .col_expr(C::UpdatedAt, Expr::value(now))
+        .filter(C::Id.eq(id.as_str()));
+    if let Some(status) = update.status {
+        query = query.col_expr(C::Status, Expr::value(status.as_str()));
+    }
+    let texts = [
+        (C::StatusDetails, update.status_details),
+        (C::ErrorCode, update.error_code),
+        (C::ErrorMessage, update.error_message),
+        (C::KvRequestId, update.kv_request_id),
+        (C::ResultVersion, update.result_version),
+        (C::Criticality, criticality),
+    ];
+    for (column, value) in texts {
+        if let Some(value) = value {
+            query = query.col_expr(column, Expr::value(value));
+        }
+    }
+    if let Some(csr) = update.csr_der {
+        query = query.col_expr(C::CsrDer, Expr::value(csr));
+    }
+    for (column, value) in [
+        (C::PollAfter, update.poll_after),
+        (C::CompletedAt, update.completed_at),
+    ] {
+        if let Some(value) = value {
+            query = query.col_expr(column, Expr::value(value));
+        }
+    }
+    if let Some(attempts) = update.poll_attempts {
+        query = query.col_expr(C::PollAttempts, Expr::value(attempts));
+    }
+    if query.exec(txn).await?.rows_affected == 0 {
+        return Err(StoreError::NotFound {
+            entity: "certificate request",
+            key: id.to_string(),
+        });
+    }
+    if let Some(audit) = audit {
+        let detail = with_member(audit.detail, "request_id", id.as_str().into());
+        audit::append(txn, now, NewAuditEvent { detail, ..audit }).await?;
+    }
+    let stored = certificate_request::Entity::find_by_id(id.as_str())
+        .one(txn)
+        .await?;
+    stored
+        .map(to_request)
+        .transpose()?
+        .ok_or_else(|| StoreError::Corrupt(format!("request {id} vanished")))
 }
