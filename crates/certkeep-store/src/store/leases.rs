@@ -42,17 +42,7 @@ impl Store {
             expires_at,
         };
         for _ in 0..ROUNDS {
-            let taken = lease::Entity::update_many()
-                .col_expr(C::Holder, Expr::value(holder))
-                .col_expr(C::AcquiredAt, Expr::value(now))
-                .col_expr(C::ExpiresAt, Expr::value(expires_at))
-                .filter(C::Name.eq(name))
-                .filter(C::ExpiresAt.lte(now))
-                .exec(&self.writer)
-                .await?;
-            if taken.rows_affected == 1 {
-                return Ok(Ok(mine));
-            }
+            // The insert first: a free name (the usual case) then costs one write.
             let inserted = lease::Entity::insert(lease::ActiveModel {
                 name: Set(name.to_string()),
                 holder: Set(holder.to_string()),
@@ -66,6 +56,17 @@ impl Store {
                 Ok(1) => return Ok(Ok(mine)),
                 Ok(_) | Err(sea_orm::DbErr::RecordNotInserted) => {}
                 Err(e) => return Err(e.into()),
+            }
+            let taken = lease::Entity::update_many()
+                .col_expr(C::Holder, Expr::value(holder))
+                .col_expr(C::AcquiredAt, Expr::value(now))
+                .col_expr(C::ExpiresAt, Expr::value(expires_at))
+                .filter(C::Name.eq(name))
+                .filter(C::ExpiresAt.lte(now))
+                .exec(&self.writer)
+                .await?;
+            if taken.rows_affected == 1 {
+                return Ok(Ok(mine));
             }
             let Some(row) = lease::Entity::find_by_id(name).one(&self.db).await? else {
                 continue; // released in between
