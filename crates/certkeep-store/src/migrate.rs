@@ -5,21 +5,25 @@
 //! Migration 1 creates the tables from the entities as they are, less the columns later
 //! migrations add ([`ADDED_LATER`]). A later schema change must be a new migration (ALTER
 //! statements built with sea-query), never an edit of an entity alone.
-use sea_orm::sea_query::{ColumnDef, Index, IndexCreateStatement, Table, TableCreateStatement};
+use sea_orm::sea_query::{
+    ColumnDef, ConditionalStatement, Expr, ExprTrait, Index, IndexCreateStatement, Table,
+    TableCreateStatement,
+};
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryOrder,
     Schema, Statement,
 };
 
 use crate::entities::{
-    audit_event, certificate, certificate_request, credential, discovery_exclusion, issuer, lease,
-    schema_migration, sync_run, tls_secret, vault,
+    api_token, audit_event, certificate, certificate_request, credential, discovery_exclusion,
+    issuer, job, lease, login_throttle, schema_migration, session, sync_run, tls_secret, user,
+    vault,
 };
 use crate::tx::{Lock, begin_write};
 use crate::{Backend, StoreError};
 
 /// Every migration this build knows: version and name, in order.
-pub(crate) const MIGRATIONS: &[(i64, &str)] = &[(1, "inventory"), (2, "requests")];
+pub(crate) const MIGRATIONS: &[(i64, &str)] = &[(1, "inventory"), (2, "requests"), (3, "access")];
 
 /// Columns of the entities that a later migration adds: (table, column). Migration 1 leaves them
 /// out, so it creates exactly the tables it always created.
@@ -30,6 +34,7 @@ fn statements(version: i64, backend: DbBackend) -> Vec<Statement> {
     match version {
         1 => inventory(backend),
         2 => requests(backend),
+        3 => access(backend),
         _ => Vec::new(),
     }
 }
@@ -150,6 +155,39 @@ fn requests(backend: DbBackend) -> Vec<Statement> {
     out
 }
 
+/// Migration 3: what the server needs: users, sessions, API tokens, login throttling and
+/// background jobs.
+fn access(backend: DbBackend) -> Vec<Statement> {
+    let mut out = Vec::new();
+    table(user::Entity, backend, &mut out);
+    table(session::Entity, backend, &mut out);
+    table(api_token::Entity, backend, &mut out);
+    table(login_throttle::Entity, backend, &mut out);
+    table(job::Entity, backend, &mut out);
+    // One token name per user among the tokens not revoked (a partial index: SQLite and
+    // PostgreSQL both have them), so concurrent creates cannot both take a name.
+    out.push(index(
+        backend,
+        Index::create()
+            .name("idx-api_tokens-user_active_name")
+            .table(api_token::Entity)
+            .col(api_token::Column::UserId)
+            .col(api_token::Column::Name)
+            .unique()
+            // Unqualified: SQLite takes only bare column names in an index's WHERE.
+            .and_where(Expr::col(api_token::Column::RevokedAt).is_null()),
+    ));
+    out.push(index(
+        backend,
+        Index::create()
+            .name("idx-jobs-status_heartbeat")
+            .table(job::Entity)
+            .col(job::Column::Status)
+            .col(job::Column::HeartbeatAt),
+    ));
+    out
+}
+
 /// Applies the migrations not yet recorded; returns how many were applied.
 pub(crate) async fn run(
     db: &DatabaseConnection,
@@ -254,5 +292,48 @@ mod tests {
                 assert!(second.contains(&format!("CREATE TABLE IF NOT EXISTS \"{table}\"")));
             }
         }
+    }
+
+    #[test]
+    fn migration_3_creates_the_access_tables_and_their_indexes() {
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            let third: Vec<String> = statements(3, backend)
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            let third = third.join(";\n");
+            for table in ["users", "sessions", "api_tokens", "login_throttle", "jobs"] {
+                assert!(
+                    third.contains(&format!("CREATE TABLE IF NOT EXISTS \"{table}\"")),
+                    "{backend:?} lacks {table}:\n{third}"
+                );
+            }
+            for needle in [
+                "\"username\" varchar NOT NULL UNIQUE",
+                "\"token_hash\" varchar NOT NULL UNIQUE",
+                "FOREIGN KEY (\"user_id\") REFERENCES \"users\" (\"id\") ON DELETE CASCADE",
+                "CREATE UNIQUE INDEX IF NOT EXISTS \"idx-api_tokens-user_active_name\" ON \"api_tokens\" (\"user_id\", \"name\") WHERE \"revoked_at\" IS NULL",
+                "\"idx-jobs-status_heartbeat\" ON \"jobs\" (\"status\", \"heartbeat_at\")",
+                "\"idx-sessions-user_id\"",
+                "\"idx-sessions-expires_at\"",
+                "\"idx-sessions-last_seen_at\"",
+                "\"idx-api_tokens-user_id\"",
+                "\"idx-jobs-created_at\"",
+                "\"idx-login_throttle-last_failure_at\"",
+            ] {
+                assert!(
+                    third.contains(needle),
+                    "{backend:?} lacks {needle}:\n{third}"
+                );
+            }
+            // Nothing of migration 3 is in the earlier ones.
+            let earlier: Vec<String> = [1, 2]
+                .into_iter()
+                .flat_map(|v| statements(v, backend))
+                .map(|s| s.to_string())
+                .collect();
+            assert!(!earlier.join(";").contains("\"users\""));
+        }
+        assert_eq!(MIGRATIONS.last(), Some(&(3, "access")));
     }
 }

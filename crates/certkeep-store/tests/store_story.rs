@@ -64,6 +64,24 @@ async fn migration_1_to_2_on_postgres() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migration_2_to_3_on_sqlite() {
+    let dir = story::fixtures::TempDir::new("upgrade-3");
+    let url = format!("sqlite://{}", dir.path().join("inventory.db").display());
+    story::upgrade::story_2_to_3(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migration_2_to_3_on_postgres() {
+    let Some(admin_url) = postgres_admin_url("migration 2 to 3") else {
+        return;
+    };
+    let database = story::fixtures::PgDatabase::create(&admin_url).await;
+    story::upgrade::story_2_to_3(&database.url).await;
+    database.drop_database().await;
+    announce("migration 2 to 3: passed on PostgreSQL");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_postgres_test_still_drops_its_database() {
     let Some(admin_url) = postgres_admin_url("drop guard") else {
         return;

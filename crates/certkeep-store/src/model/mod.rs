@@ -1,16 +1,21 @@
 //! The store's public row types (what it returns) and input types (what callers give it).
+pub mod api_token;
 pub mod audit;
 pub mod certificate;
 pub mod certificate_page;
 pub mod credential;
 pub mod exclusion;
 pub mod filters;
+pub mod job;
 pub mod lease;
+pub mod login_throttle;
 pub mod page;
 pub mod request;
+pub mod session;
 pub mod sync_run;
 pub mod tls_secret;
 pub mod tls_secret_page;
+pub mod user;
 pub mod vault;
 
 use std::collections::BTreeMap;

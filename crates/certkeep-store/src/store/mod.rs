@@ -1,5 +1,7 @@
 //! The [`Store`]: one code path over sea-orm for SQLite and PostgreSQL. Each file here holds the
 //! methods for one kind of row.
+mod access_input;
+mod api_tokens;
 mod audit;
 mod certificate_filter;
 mod certificate_page;
@@ -9,14 +11,18 @@ mod certificates;
 mod credentials;
 mod exclusions;
 mod issuers;
+mod jobs;
 mod leases;
 mod local_delete;
+mod login_throttle;
 mod pages;
 mod requests;
+mod sessions;
 mod sql;
 mod sync_runs;
 mod tls_secret_page;
 mod tls_secrets;
+mod users;
 mod vaults;
 
 use std::fmt;
@@ -28,6 +34,8 @@ use crate::clock::{Clock, SystemClock};
 use crate::entities::schema_migration;
 use crate::tx::{Lock, begin_write};
 use crate::{Backend, StoreError, connect, migrate};
+
+pub use jobs::INTERRUPTED_ERROR;
 
 /// Most values bound in one `IN (...)` list or one multi-row insert.
 pub(crate) const CHUNK: usize = 500;
@@ -122,6 +130,16 @@ impl Store {
     /// A write transaction that appends to the audit chain.
     async fn begin_audited(&self) -> Result<DatabaseTransaction, StoreError> {
         Ok(begin_write(&self.writer, self.backend, Some(Lock::Audit)).await?)
+    }
+
+    /// [`Store::begin_audited`] when the transaction will append an audit event, else
+    /// [`Store::begin_write`].
+    async fn begin_for(&self, audited: bool) -> Result<DatabaseTransaction, StoreError> {
+        if audited {
+            self.begin_audited().await
+        } else {
+            self.begin_write().await
+        }
     }
 }
 

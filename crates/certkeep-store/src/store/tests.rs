@@ -65,7 +65,11 @@ async fn memory_database_is_one_connection_that_keeps_its_data() {
     let applied = store.applied_migrations().await.expect("migrations");
     assert_eq!(
         applied,
-        vec![(1, "inventory".to_string()), (2, "requests".to_string())]
+        vec![
+            (1, "inventory".to_string()),
+            (2, "requests".to_string()),
+            (3, "access".to_string())
+        ]
     );
 }
 

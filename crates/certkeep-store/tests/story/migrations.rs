@@ -12,7 +12,11 @@ pub(crate) async fn connect_twice(url: &str, clock: Arc<TestClock>) -> Store {
     let applied = first.applied_migrations().await.expect("applied");
     assert_eq!(
         applied,
-        vec![(1, "inventory".to_string()), (2, "requests".to_string())]
+        vec![
+            (1, "inventory".to_string()),
+            (2, "requests".to_string()),
+            (3, "access".to_string())
+        ]
     );
     first.close().await.expect("close");
 
@@ -26,7 +30,7 @@ pub(crate) async fn connect_twice(url: &str, clock: Arc<TestClock>) -> Store {
     );
     // A third handle while the second is open: concurrent connects are fine too.
     let third = Store::connect(url).await.expect("third connect");
-    assert_eq!(third.applied_migrations().await.expect("applied").len(), 2);
+    assert_eq!(third.applied_migrations().await.expect("applied").len(), 3);
     third.close().await.expect("close");
     assert!(
         matches!(second.verify_audit_chain().await, Ok(0)),

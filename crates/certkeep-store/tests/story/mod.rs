@@ -1,6 +1,7 @@
 //! The story, told in steps that build on each other. Each step file covers one part of the API.
 pub(crate) mod fixtures;
 
+mod access;
 mod audit_chain;
 mod certificate_pages;
 mod certificates;
@@ -92,5 +93,6 @@ pub(crate) async fn run(url: String) {
     requests::story(&ctx, &pages).await;
     leases::story(&ctx).await;
     local_delete::story(&ctx, &pages).await;
+    access::story(&ctx).await;
     ctx.store.close().await.expect("close");
 }

@@ -1,8 +1,9 @@
-//! Upgrading a database that a migration-1 build created and filled: migration 2 applies on
-//! connect, every row is kept, the added column reads as its default, the new tables work.
+//! Upgrading a database that a migration-1 build created and filled: migrations 2 and 3 apply on
+//! connect, every row is kept, the added column reads as its default, the new tables work. And
+//! from a migration-2 database: migration 3 (the server's tables) applies alone.
 use certkeep_store::{
-    CertificateFilter, CertificateSort, NewRequest, PageRequest, RequestId, RequestKind,
-    RequestStatus, Show, Store,
+    CertificateFilter, CertificateSort, NewRequest, NewUser, PageRequest, RequestId, RequestKind,
+    RequestStatus, Role, Show, Store, UserId,
 };
 
 use super::fixtures::{audit, raw_sql};
@@ -77,7 +78,7 @@ pub(crate) async fn story(url: &str) {
         .into_iter()
         .map(|(v, _)| v)
         .collect();
-    assert_eq!(applied, [1, 2]);
+    assert_eq!(applied, [1, 2, 3]);
     let credential = store.list_credentials().await.expect("credentials");
     assert_eq!(credential.len(), 1);
     let vault = store
@@ -143,6 +144,53 @@ pub(crate) async fn story(url: &str) {
     store.close().await.expect("close");
     // Connecting again applies nothing.
     let again = Store::connect(url).await.expect("reconnect");
-    assert_eq!(again.applied_migrations().await.expect("applied").len(), 2);
+    assert_eq!(again.applied_migrations().await.expect("applied").len(), 3);
     again.close().await.expect("close");
+}
+
+/// A database a migration-2 build created and filled: connecting applies migration 3 only,
+/// keeps the rows, and the server's tables work.
+pub(crate) async fn story_2_to_3(url: &str) {
+    assert_eq!(
+        Store::migrate_database_to(url, 2)
+            .await
+            .expect("migrations 1 and 2"),
+        2
+    );
+    fill_migration_1_database(url).await;
+    let store = Store::connect(url).await.expect("connect upgrades");
+    let applied: Vec<(i64, String)> = store.applied_migrations().await.expect("applied");
+    assert_eq!(
+        applied.iter().map(|(v, _)| *v).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+    assert_eq!(applied[2].1, "access");
+    assert_eq!(
+        store.list_credentials().await.expect("credentials").len(),
+        1
+    );
+    assert_eq!(store.count_users().await.expect("users"), 0);
+    let user = store
+        .create_user(
+            NewUser {
+                id: UserId::parse("6ba7b811-9dad-11d1-80b4-00c04fd430c8").expect("id"),
+                username: "admin".into(),
+                password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+                role: Role::Admin,
+                must_change_password: true,
+            },
+            Some(audit("user.create", "admin")),
+        )
+        .await
+        .expect("the users table works");
+    assert_eq!(user.username, "admin");
+    assert_eq!(
+        store
+            .record_login_failure("user:admin", 10, 60)
+            .await
+            .expect("the throttle table works")
+            .failures,
+        1
+    );
+    store.close().await.expect("close");
 }
