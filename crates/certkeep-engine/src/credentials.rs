@@ -22,7 +22,7 @@ pub struct AddCredential {
 }
 
 /// A credential as shown to users: never the secret, only that one is set.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CredentialView {
     pub id: String,
     pub name: String,
@@ -37,17 +37,19 @@ pub struct CredentialView {
 }
 
 /// What removing a credential took with it (from Certkeep only; Azure is untouched).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Removed {
     pub credential: String,
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     pub counts: DeletedCounts,
 }
 
 /// Outcome of adding a credential: it, and the vaults imported with it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Added {
     pub credential: CredentialView,
+    #[schema(value_type = Object)]
     pub vaults: SyncCounts,
     pub already_existed: bool,
 }

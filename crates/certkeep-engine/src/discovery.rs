@@ -16,6 +16,7 @@ use futures::{StreamExt as _, TryStreamExt as _};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::lease::LeaseKind;
 use crate::reports::ItemOutcome;
 use crate::{Actor, Engine, EngineError, Progress, Scope, records};
 
@@ -90,6 +91,17 @@ impl Engine {
             vault: v.record.name.clone(),
             ..Default::default()
         };
+        // One discovery of a vault at a time, across processes and instances.
+        let lease = match self
+            .lease(actor, LeaseKind::Discovery, v.id, "certificates")
+            .await
+        {
+            Ok(l) => l,
+            Err(e) => {
+                report.error = Some(e.to_string());
+                return report;
+            }
+        };
         let run = match self
             .store
             .start_sync_run(kind, Some(&c.id), Some(v.id), self.now())
@@ -97,6 +109,7 @@ impl Engine {
         {
             Ok(r) => r,
             Err(e) => {
+                self.release(lease).await;
                 report.error = Some(e.to_string());
                 return report;
             }
@@ -104,6 +117,7 @@ impl Engine {
         let result = self
             .discover_in_vault(c, v, all_versions, &mut report)
             .await;
+        self.release(lease).await;
         let (outcome, error) = match &result {
             Ok(()) => (SyncOutcome::Succeeded, None),
             Err(e) => (SyncOutcome::Failed, Some(e.to_string())),

@@ -166,6 +166,26 @@ impl Engine {
         }
     }
 
+    /// Whether the database answers and holds this build's schema (for `/readyz`); the
+    /// reason when not (no URL, no password in it).
+    pub async fn readiness(&self) -> Result<(), String> {
+        match self.store.applied_migrations().await {
+            Ok(applied) if applied.is_empty() => Err("the database has no schema".into()),
+            Ok(applied) => {
+                let have = applied.last().map_or(0, |(v, _)| *v);
+                let want = certkeep_store::LATEST_MIGRATION;
+                if have == want {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "the database schema is at migration {have}, this build needs {want}"
+                    ))
+                }
+            }
+            Err(e) => Err(format!("the database does not answer: {e}")),
+        }
+    }
+
     /// Runs a use case and, when it fails, records the failure under `action` and `target`.
     pub(crate) async fn audited<T>(
         &self,

@@ -41,6 +41,16 @@ pub enum EngineError {
     /// The master key could not be used.
     #[error(transparent)]
     Key(#[from] KeyError),
+    /// Not signed in, or the credentials given (password, session, token) are not valid.
+    /// The message is the same for every reason, so it tells a guesser nothing.
+    #[error("{reason}")]
+    Unauthenticated { reason: String },
+    /// Signed in, but the role does not allow this.
+    #[error("{reason}")]
+    Forbidden { reason: String },
+    /// Too many failed attempts: try again after this many seconds.
+    #[error("too many failed attempts: try again in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: i64 },
     /// Some items (vaults, credentials, certificates) failed; the others succeeded.
     #[error("{failed} of {total} {what} failed: {first}")]
     Partial {
@@ -60,7 +70,7 @@ impl EngineError {
     }
 
     /// Exit codes: 2 invalid input, 3 Azure refused the credential or access, 4 not found,
-    /// 5 conflict, 6 partial failure, 1 anything else.
+    /// 5 conflict, 6 partial failure, 7 not signed in or not allowed, 1 anything else.
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Invalid { .. } | Self::Fields { .. } => 2,
@@ -76,6 +86,7 @@ impl EngineError {
             Self::NotFound { .. } => 4,
             Self::Conflict { .. } | Self::InProgress { .. } | Self::Refused { .. } => 5,
             Self::Partial { .. } => 6,
+            Self::Unauthenticated { .. } | Self::Forbidden { .. } | Self::RateLimited { .. } => 7,
             _ => 1,
         }
     }

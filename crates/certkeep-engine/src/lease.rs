@@ -15,6 +15,8 @@ pub const LEASE_TTL_SECS: i64 = 300;
 pub enum LeaseKind {
     Certificate,
     Secret,
+    /// A vault's discovery (the name says of what): one at a time across instances.
+    Discovery,
 }
 
 /// A held lease; release it with [`Engine::release`] (an unreleased one expires).
@@ -74,6 +76,7 @@ fn lease_name(kind: LeaseKind, vault: VaultId, name: &str) -> String {
     let kind = match kind {
         LeaseKind::Certificate => "certificate",
         LeaseKind::Secret => "secret",
+        LeaseKind::Discovery => "discovery",
     };
     // Key Vault names are case-insensitive.
     format!("{kind}:{}:{}", vault.0, name.to_ascii_lowercase())

@@ -2,6 +2,7 @@
 //! (secrets sealed at rest), import vaults, sync issuers, discover certificates (every version,
 //! incrementally) and TLS secrets. Every use case writes an audit event with its outcome.
 
+pub mod access;
 pub mod actor;
 pub mod config_file;
 pub mod credentials;
@@ -9,6 +10,7 @@ pub mod discovery;
 pub mod engine;
 pub mod error;
 pub mod export;
+pub mod jobs;
 pub mod lease;
 pub mod local_delete;
 pub mod master_key;

@@ -15,7 +15,7 @@ use crate::views::{Names, Timestamp};
 use crate::{Actor, Engine, EngineError, Scope};
 
 /// What a local delete did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LocalDeleteReport {
     pub credential: String,
     pub vault: String,
@@ -30,7 +30,7 @@ pub struct LocalDeleteReport {
 }
 
 /// A discovery exclusion.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ExclusionView {
     pub id: i64,
     pub credential: String,

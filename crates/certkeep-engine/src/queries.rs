@@ -14,19 +14,30 @@ use crate::views::{
 use crate::{Engine, EngineError, Scope};
 
 /// Counts by facet under a listing's filter, for the filter panels of the web interface.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CertificateFacetsView {
     pub by_vault: Vec<FacetCount>,
     pub by_issuer: Vec<FacetCount>,
     pub by_issuer_kind: Vec<FacetCount>,
     pub by_key_type: Vec<FacetCount>,
+    #[schema(value_type = Object)]
     pub by_state: certkeep_store::StateCounts,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FacetCount {
     pub value: String,
     pub count: u64,
+}
+
+/// Whether the audit log's hash chain verifies.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AuditChainStatus {
+    pub intact: bool,
+    /// Events checked (when intact).
+    pub verified_events: usize,
+    /// The first event that does not verify: it, or the one before it, was altered or removed.
+    pub broken_at: Option<i64>,
 }
 
 /// What a TLS-secret listing asks for.
@@ -229,6 +240,24 @@ impl Engine {
         Ok(self.store.verify_audit_chain().await?)
     }
 
+    /// The audit chain's state for front ends: intact with the count checked, or the first
+    /// event that does not verify.
+    pub async fn audit_chain_status(&self) -> Result<AuditChainStatus, EngineError> {
+        match self.store.verify_audit_chain().await {
+            Ok(n) => Ok(AuditChainStatus {
+                intact: true,
+                verified_events: n,
+                broken_at: None,
+            }),
+            Err(certkeep_store::StoreError::AuditChainBroken { id }) => Ok(AuditChainStatus {
+                intact: false,
+                verified_events: 0,
+                broken_at: Some(id),
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Discovery and sync runs, newest first.
     pub async fn list_sync_runs(
         &self,
@@ -263,7 +292,7 @@ impl Engine {
 /// The expiry summary the demo and dashboards print: distinct current certificates (by
 /// SHA-256; a certificate-backed secret holds the same certificate as its Key Vault
 /// certificate) past their notAfter and within 30 days of it, plus totals.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct InventorySummary {
     pub vaults: usize,
     /// Current Key Vault certificates, and all their versions.

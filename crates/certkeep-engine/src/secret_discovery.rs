@@ -14,6 +14,7 @@ use futures::{StreamExt as _, TryStreamExt as _};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::lease::LeaseKind;
 use crate::reports::ItemOutcome;
 use crate::{Actor, Engine, EngineError, Progress, Scope, records};
 
@@ -105,6 +106,17 @@ impl Engine {
             vault: v.record.name.clone(),
             ..Default::default()
         };
+        // One secret discovery of a vault at a time, across processes and instances.
+        let lease = match self
+            .lease(actor, LeaseKind::Discovery, v.id, "secrets")
+            .await
+        {
+            Ok(l) => l,
+            Err(e) => {
+                report.error = Some(e.to_string());
+                return report;
+            }
+        };
         let run = match self
             .store
             .start_sync_run("discover_secrets", Some(&c.id), Some(v.id), self.now())
@@ -112,6 +124,7 @@ impl Engine {
         {
             Ok(r) => r,
             Err(e) => {
+                self.release(lease).await;
                 report.error = Some(e.to_string());
                 return report;
             }
@@ -119,6 +132,7 @@ impl Engine {
         let result = self
             .secrets_in_vault(c, v, kind, add_certificates, &mut report)
             .await;
+        self.release(lease).await;
         let (outcome, error) = match &result {
             Ok(()) => (SyncOutcome::Succeeded, None),
             Err(e) => (SyncOutcome::Failed, Some(e.to_string())),

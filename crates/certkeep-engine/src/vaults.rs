@@ -11,11 +11,12 @@ use crate::views::{IssuerView, VaultView};
 use crate::{Actor, Engine, EngineError, records};
 
 /// What `vault sync` did for one credential.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct VaultSyncReport {
     pub credential: String,
     /// Absent when the credential failed.
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     pub counts: Option<SyncCounts>,
     pub error: Option<String>,
     /// The failure's exit code, so a front end can tell "Azure refused" (3) from others.
@@ -33,11 +34,12 @@ impl ItemOutcome for VaultSyncReport {
 }
 
 /// What `issuer sync` did for one vault.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct IssuerSyncReport {
     pub credential: String,
     pub vault: String,
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     pub counts: SyncCounts,
 }
 

@@ -73,6 +73,51 @@ pub(crate) enum Command {
     Request(crate::cli_request::RequestCmd),
     /// Start the bundled Azure emulator with the demo estate, inventory it, and keep running
     Demo(DemoArgs),
+    /// Run the HTTP server: the REST API (OpenAPI at /api/openapi.json, Swagger UI at /api/docs)
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ServeArgs {
+    /// Address and port to listen on (plain HTTP only on loopback unless --behind-proxy)
+    #[arg(long, env = "CERTKEEP_LISTEN", default_value = "127.0.0.1:8080")]
+    pub(crate) listen: std::net::SocketAddr,
+    /// PEM certificate chain for HTTPS (with --tls-key)
+    #[arg(
+        long,
+        env = "CERTKEEP_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key"
+    )]
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// PEM private key for HTTPS (with --tls-cert)
+    #[arg(
+        long,
+        env = "CERTKEEP_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
+    pub(crate) tls_key: Option<PathBuf>,
+    /// HTTPS with a self-signed certificate kept in the data directory (tls/)
+    #[arg(long, env = "CERTKEEP_TLS_SELF_SIGNED", conflicts_with = "tls_cert")]
+    pub(crate) tls_self_signed: bool,
+    /// A proxy in front terminates TLS: trust X-Forwarded-Proto/For from --trusted-proxy only
+    #[arg(long, env = "CERTKEEP_BEHIND_PROXY")]
+    pub(crate) behind_proxy: bool,
+    /// Address of a trusted proxy (repeat for several)
+    #[arg(
+        long = "trusted-proxy",
+        env = "CERTKEEP_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_name = "ADDR"
+    )]
+    pub(crate) trusted_proxies: Vec<std::net::IpAddr>,
+    /// A session ends after this long without a request
+    #[arg(long, default_value = "30m", value_parser = parse_duration)]
+    pub(crate) session_idle: i64,
+    /// A session ends this long after sign-in
+    #[arg(long, default_value = "12h", value_parser = parse_duration)]
+    pub(crate) session_max: i64,
 }
 
 /// Where a client secret comes from: `CERTKEEP_CLIENT_SECRET`, one line of stdin, or a prompt.

@@ -487,7 +487,7 @@ async fn kill_phase(test: &str, action: Action, env: &Env, b: &Backend, name: &s
             s.rounds
         );
         // Half the kills anywhere in an unkilled run, half around its create.
-        let delay = if rng.next() % 2 == 0 {
+        let delay = if rng.next().is_multiple_of(2) {
             rng.below(full)
         } else {
             create_at.saturating_sub(Duration::from_millis(150))

@@ -23,7 +23,7 @@ pub use submit::CertificateRequestInput;
 use crate::views::Timestamp;
 
 /// A request as the Request Status list shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RequestView {
     pub id: String,
     pub credential: String,

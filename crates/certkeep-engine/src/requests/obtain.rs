@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::{Actor, Engine, EngineError, Scope};
 
 /// What obtaining one certificate stored.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ObtainReport {
     pub vault: String,
     pub name: String,

@@ -20,7 +20,7 @@ use crate::views::Names;
 use crate::{Actor, Engine, EngineError};
 
 /// What one poll round did.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct PollReport {
     pub polled: usize,
     pub completed: usize,

@@ -29,7 +29,7 @@ pub struct RenewTarget {
 }
 
 /// What happened to one renewal.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RenewOutcome {
     pub vault: String,
     pub name: String,

@@ -98,7 +98,7 @@ impl std::fmt::Debug for CreateSecret {
 }
 
 /// What Create Secret wrote.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CreatedSecret {
     pub secret: SecretView,
     /// The certificate record of the leaf, linked to the secret.
@@ -124,7 +124,7 @@ pub struct UpdateSecret {
 }
 
 /// What rediscovering one secret did.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct RediscoverReport {
     pub vault: String,
     pub name: String,
@@ -147,7 +147,7 @@ impl ItemOutcome for RediscoverReport {
 }
 
 /// How a certificate is exported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ExportFormat {
     /// The certificate, one PEM block.
@@ -159,7 +159,7 @@ pub enum ExportFormat {
 }
 
 /// An exported certificate: the bytes to write and what they are. Never holds a key.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Exported {
     pub vault: String,
     pub name: String,

@@ -46,7 +46,7 @@ pub struct CertificateQuery {
 }
 
 /// A page of a listing: the rows and how many match in all.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Listing<T> {
     pub items: Vec<T>,
     pub total: u64,
@@ -68,7 +68,7 @@ pub fn expiry_state(not_after: i64, is_missing: bool, now: i64) -> &'static str 
 }
 
 /// One certificate version, every parsed field (no DER, no private key).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CertificateView {
     pub id: i64,
     pub credential: String,
@@ -80,6 +80,7 @@ pub struct CertificateView {
     pub subject: String,
     pub issuer: String,
     pub dns_names: Vec<String>,
+    #[schema(value_type = Object)]
     pub sans: Sans,
     /// `RSA 2048`, `EC P-256`.
     pub key: String,

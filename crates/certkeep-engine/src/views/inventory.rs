@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{Timestamp, days_left};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct VaultView {
     pub credential: String,
     pub name: String,
@@ -51,7 +51,7 @@ impl VaultView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct IssuerView {
     pub credential: String,
     pub vault: String,
@@ -75,7 +75,7 @@ impl IssuerView {
 }
 
 /// One TLS-secret version (never its value).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SecretView {
     pub id: i64,
     pub credential: String,
@@ -123,7 +123,7 @@ impl SecretView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SyncRunView {
     pub id: i64,
     pub kind: String,
@@ -152,7 +152,7 @@ impl SyncRunView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditView {
     pub id: i64,
     pub at: Timestamp,

@@ -7,6 +7,7 @@ mod discover;
 mod list;
 mod request;
 mod secret;
+mod serve;
 mod vault;
 
 use std::io::Write as _;
@@ -35,6 +36,7 @@ pub(crate) async fn run(cli: Cli) -> CliResult {
         Command::Secret(SecretCmd::List(a)) => list::secrets(&ctx, &a).await,
         Command::Secret(c) => secret::run(&ctx, c).await,
         Command::Demo(a) => demo::run(&cli.global, &a).await,
+        Command::Serve(a) => serve::run(&ctx, &a).await,
     }
 }
 

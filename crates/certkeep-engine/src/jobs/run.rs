@@ -1,0 +1,116 @@
+//! Running a job: recorded, spawned, heartbeated with its progress, finished with its outcome
+//! (or its error). The work runs on the runtime, so the caller gets the job at once.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use certkeep_store::{JobId, JobStatus, NewJob};
+use serde_json::json;
+
+use super::{HEARTBEAT_SECS, JobProgress, JobResult, JobView};
+use crate::{Actor, Engine, EngineError};
+
+impl Engine {
+    /// Records a job and runs `work` in the background. Returns the job as recorded.
+    pub(crate) async fn spawn_job<F, Fut>(
+        self: &Arc<Self>,
+        actor: &Actor,
+        kind: &str,
+        parameters: serde_json::Value,
+        work: F,
+    ) -> Result<JobView, EngineError>
+    where
+        F: FnOnce(Arc<Engine>, Actor, JobProgress) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<JobResult, EngineError>> + Send + 'static,
+    {
+        let id = JobId::parse(&uuid::Uuid::new_v4().to_string())?;
+        let now = self.now();
+        self.store
+            .create_job(NewJob {
+                id: id.clone(),
+                kind: kind.to_string(),
+                requested_by: actor.audit_name(),
+                parameters,
+                created_at: now,
+                instance: self.instance_id().to_string(),
+            })
+            .await?;
+        let job = self.store.start_job(&id, self.instance_id(), now).await?;
+        let engine = self.clone();
+        let actor = actor.clone();
+        let kind = kind.to_string();
+        tokio::spawn(async move {
+            let progress = JobProgress::default();
+            let work = work(engine.clone(), actor, progress.clone());
+            tokio::pin!(work);
+            let mut beat = tokio::time::interval(Duration::from_secs(HEARTBEAT_SECS));
+            beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            let result = loop {
+                tokio::select! {
+                    r = &mut work => break r,
+                    _ = beat.tick() => engine.write_progress(&id, &progress).await,
+                }
+            };
+            engine.write_progress(&id, &progress).await;
+            let (status, outcome, error) = match result {
+                Ok(r) => (r.status(), Some(r.outcome), None),
+                Err(e) => (JobStatus::Failed, None, Some(e.to_string())),
+            };
+            if let Err(e) = engine
+                .store
+                .finish_job(&id, status, outcome, error, engine.now())
+                .await
+            {
+                tracing::warn!(
+                    "recording the end of {kind} job {} failed: {e}",
+                    id.as_str()
+                );
+            }
+        });
+        Ok(JobView::from(&job))
+    }
+
+    async fn write_progress(&self, id: &JobId, p: &JobProgress) {
+        let (done, total) = (p.done() as i64, p.total() as i64);
+        if let Err(e) = self
+            .store
+            .update_job_progress(id, done, total.max(done), self.now())
+            .await
+        {
+            tracing::warn!("recording the progress of job {} failed: {e}", id.as_str());
+        }
+    }
+
+    /// Marks jobs whose instance stopped heartbeating as interrupted (at start and by the
+    /// scheduler); returns how many.
+    pub async fn interrupt_stale_jobs(&self) -> Result<usize, EngineError> {
+        let now = self.now();
+        Ok(self
+            .store
+            .interrupt_stale_jobs(now - super::STALE_AFTER_SECS, now)
+            .await?)
+    }
+
+    /// The job `id`.
+    pub async fn show_job(&self, id: &str) -> Result<JobView, EngineError> {
+        let not_found = || EngineError::NotFound {
+            what: format!("job {id}"),
+        };
+        let job_id = JobId::parse(id).map_err(|_| not_found())?;
+        let job = self.store.find_job(&job_id).await?.ok_or_else(not_found)?;
+        Ok(JobView::from(&job))
+    }
+}
+
+/// A job's outcome from per-item results that say whether they failed.
+pub(super) fn result_of<T: serde::Serialize>(
+    items: &[T],
+    failed: impl Fn(&T) -> bool,
+) -> JobResult {
+    JobResult {
+        outcome: serde_json::to_value(items).unwrap_or_else(|e| json!({"error": e.to_string()})),
+        failed: items.iter().filter(|i| failed(i)).count(),
+        total: items.len(),
+    }
+}

@@ -1,0 +1,55 @@
+//! Where a request comes from and whether it arrived over HTTPS. `X-Forwarded-For/Proto` are
+//! believed only from the configured proxies.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, Request};
+
+use crate::state::AppState;
+
+#[derive(Debug, Clone)]
+pub struct ClientInfo {
+    pub addr: Option<IpAddr>,
+    pub https: bool,
+}
+
+pub fn client_info(st: &AppState, req: &Request) -> ClientInfo {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let direct = ClientInfo {
+        addr: peer,
+        https: st.settings.is_https(),
+    };
+    let trusted = |ip: &IpAddr| st.settings.trusted_proxies.contains(ip);
+    if !st.settings.behind_proxy || !peer.as_ref().is_some_and(trusted) {
+        return direct;
+    }
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    // The client is the rightmost address that is not one of our proxies.
+    let forwarded = header("x-forwarded-for").and_then(|list| {
+        list.split(',')
+            .rev()
+            .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+            .find(|ip| !trusted(ip))
+    });
+    let https = header("x-forwarded-proto")
+        .map(|p| {
+            p.split(',')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .eq_ignore_ascii_case("https")
+        })
+        .unwrap_or(direct.https);
+    ClientInfo {
+        addr: forwarded.or(peer),
+        https,
+    }
+}

@@ -1,0 +1,115 @@
+//! How the server listens and what it trusts: address, TLS, proxy, session lifetimes. Built by
+//! the binary from the config file, `CERTKEEP_` variables and flags; checked here.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+/// Where the TLS certificate comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsMode {
+    /// Plain HTTP: loopback only, or behind a proxy that terminates TLS.
+    Off,
+    /// PEM files: the certificate chain and its private key.
+    Files { cert: PathBuf, key: PathBuf },
+    /// A self-signed certificate made once and kept in this directory.
+    SelfSigned { dir: PathBuf },
+}
+
+/// Everything `serve` is told.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub listen: SocketAddr,
+    pub tls: TlsMode,
+    /// Trust `X-Forwarded-Proto/For` from these addresses (plain HTTP allowed off loopback).
+    pub trusted_proxies: Vec<IpAddr>,
+    pub behind_proxy: bool,
+    /// A session ends after this long without a request.
+    pub session_idle_secs: i64,
+    /// A session ends this long after login, however busy.
+    pub session_absolute_secs: i64,
+    /// How long in-flight requests get to finish at shutdown.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            tls: TlsMode::Off,
+            trusted_proxies: Vec::new(),
+            behind_proxy: false,
+            session_idle_secs: 30 * 60,
+            session_absolute_secs: 12 * 3600,
+            shutdown_grace_secs: 20,
+        }
+    }
+}
+
+/// A setting that cannot work, named.
+#[derive(Debug, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct SettingsError {
+    pub field: &'static str,
+    pub reason: String,
+}
+
+impl ServerSettings {
+    /// Refuses plain HTTP off loopback unless behind a proxy, a proxy without trusted
+    /// addresses, and lifetimes that make no sense.
+    pub fn check(&self) -> Result<(), SettingsError> {
+        let err = |field, reason: &str| {
+            Err(SettingsError {
+                field,
+                reason: reason.to_string(),
+            })
+        };
+        if self.tls == TlsMode::Off && !self.listen.ip().is_loopback() && !self.behind_proxy {
+            return err(
+                "listen",
+                "plain HTTP is only served on a loopback address: give --tls-cert/--tls-key or --tls-self-signed, or --behind-proxy when a proxy terminates TLS",
+            );
+        }
+        if self.behind_proxy && self.trusted_proxies.is_empty() {
+            return err(
+                "trusted_proxies",
+                "--behind-proxy needs the proxy's addresses (--trusted-proxy ADDR), whose X-Forwarded-* headers are then trusted",
+            );
+        }
+        if self.session_idle_secs < 60 {
+            return err("session_idle_secs", "must be at least 60 seconds");
+        }
+        if self.session_absolute_secs < self.session_idle_secs {
+            return err("session_absolute_secs", "must be at least the idle timeout");
+        }
+        Ok(())
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.tls != TlsMode::Off
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_off_loopback_is_refused_unless_behind_a_trusted_proxy() {
+        let mut s = ServerSettings {
+            listen: "0.0.0.0:8080".parse().unwrap(),
+            ..Default::default()
+        };
+        assert_eq!(s.check().unwrap_err().field, "listen");
+        s.behind_proxy = true;
+        assert_eq!(s.check().unwrap_err().field, "trusted_proxies");
+        s.trusted_proxies = vec!["10.0.0.1".parse().unwrap()];
+        assert!(s.check().is_ok());
+        let s = ServerSettings {
+            listen: "0.0.0.0:8443".parse().unwrap(),
+            tls: TlsMode::SelfSigned { dir: "/tmp".into() },
+            ..Default::default()
+        };
+        assert!(s.check().is_ok());
+        assert!(ServerSettings::default().check().is_ok());
+    }
+}
