@@ -36,7 +36,7 @@ fn host_name() -> Option<String> {
 }
 
 /// How a lease holder names its process: `pid N on HOST`.
-fn this_process() -> String {
+pub(crate) fn this_process() -> String {
     format!(
         "pid {} on {}",
         std::process::id(),
@@ -46,7 +46,7 @@ fn this_process() -> String {
 
 /// Whether `holder` names a process of this host that no longer runs. Only where processes
 /// can be looked up (`/proc`); a holder on another host, or of unknown form, is never dead.
-fn holder_is_dead(holder: &str) -> bool {
+pub(crate) fn holder_is_dead(holder: &str) -> bool {
     let (Some(host), true) = (host_name(), std::path::Path::new("/proc/self").exists()) else {
         return false;
     };

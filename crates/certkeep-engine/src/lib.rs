@@ -20,6 +20,7 @@ pub mod queries;
 pub mod records;
 pub mod reports;
 pub mod requests;
+pub mod scheduler;
 pub mod scope;
 pub mod secret_discovery;
 pub mod tls_manage;

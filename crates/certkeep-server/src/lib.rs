@@ -10,6 +10,7 @@ mod multipart;
 pub mod openapi;
 mod request_log;
 mod routes;
+mod scheduler;
 pub mod security;
 pub mod settings;
 pub mod state;
@@ -61,6 +62,7 @@ pub struct Server {
     pub https: bool,
     handle: Handle,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    scheduler: Option<scheduler::Running>,
 }
 
 impl Server {
@@ -86,10 +88,17 @@ impl Server {
                 source,
             })?;
         let https = tls.is_some();
+        if let Err(e) = engine.interrupt_stale_jobs().await {
+            tracing::warn!("marking jobs of stopped instances interrupted failed: {e}");
+        }
         let state = AppState {
             engine,
             settings: Arc::new(settings),
         };
+        let scheduler = state
+            .settings
+            .scheduler
+            .then(|| scheduler::start(state.clone()));
         let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
         let handle = Handle::new();
         let task = match tls {
@@ -108,6 +117,7 @@ impl Server {
             https,
             handle,
             task,
+            scheduler,
         })
     }
 
@@ -123,6 +133,9 @@ impl Server {
     /// Stops accepting connections, lets in-flight requests finish within `grace`, then
     /// returns.
     pub async fn shutdown(self, grace: Duration) {
+        if let Some(s) = self.scheduler {
+            s.stop().await;
+        }
         self.handle.graceful_shutdown(Some(grace));
         match self.task.await {
             Ok(Ok(())) => {}

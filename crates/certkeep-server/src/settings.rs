@@ -29,6 +29,13 @@ pub struct ServerSettings {
     pub session_absolute_secs: i64,
     /// How long in-flight requests get to finish at shutdown.
     pub shutdown_grace_secs: u64,
+    /// Run the scheduler (scheduled discovery, the request poller) in this instance. Off in
+    /// the library's default (tests start servers that must not act by themselves); `serve`
+    /// turns it on unless told `--no-scheduler`.
+    pub scheduler: bool,
+    pub schedule: certkeep_engine::scheduler::Schedule,
+    /// How often the scheduler looks at what is due (and renews its leadership).
+    pub tick_secs: u64,
 }
 
 impl Default for ServerSettings {
@@ -41,6 +48,9 @@ impl Default for ServerSettings {
             session_idle_secs: 30 * 60,
             session_absolute_secs: 12 * 3600,
             shutdown_grace_secs: 20,
+            scheduler: false,
+            schedule: Default::default(),
+            tick_secs: 5,
         }
     }
 }
@@ -73,6 +83,20 @@ impl ServerSettings {
             return err(
                 "trusted_proxies",
                 "--behind-proxy needs the proxy's addresses (--trusted-proxy ADDR), whose X-Forwarded-* headers are then trusted",
+            );
+        }
+        if self.schedule.discovery_secs < 10 {
+            return err("discovery_interval", "must be at least 10 seconds");
+        }
+        if self.schedule.poll_secs < 1 {
+            return err("poll_interval", "must be at least 1 second");
+        }
+        if self.tick_secs == 0
+            || self.tick_secs as i64 * 2 >= certkeep_engine::scheduler::LEADER_TTL_SECS
+        {
+            return err(
+                "tick_secs",
+                "must be at least 1 and well under the leader lease (30 s)",
             );
         }
         if self.session_idle_secs < 60 {

@@ -118,6 +118,15 @@ pub(crate) struct ServeArgs {
     /// A session ends this long after sign-in
     #[arg(long, default_value = "12h", value_parser = parse_duration)]
     pub(crate) session_max: i64,
+    /// How often each credential's certificates and TLS secrets are discovered (incremental)
+    #[arg(long, env = "CERTKEEP_DISCOVERY_INTERVAL", default_value = "6h", value_parser = parse_duration)]
+    pub(crate) discovery_interval: i64,
+    /// How often open certificate requests are polled
+    #[arg(long, env = "CERTKEEP_POLL_INTERVAL", default_value = "30s", value_parser = parse_duration)]
+    pub(crate) poll_interval: i64,
+    /// Do not run scheduled jobs in this instance (it still serves the API)
+    #[arg(long, env = "CERTKEEP_NO_SCHEDULER")]
+    pub(crate) no_scheduler: bool,
 }
 
 /// Where a client secret comes from: `CERTKEEP_CLIENT_SECRET`, one line of stdin, or a prompt.

@@ -30,6 +30,12 @@ pub(super) fn settings(ctx: &Context, args: &ServeArgs) -> ServerSettings {
         behind_proxy: args.behind_proxy,
         session_idle_secs: args.session_idle,
         session_absolute_secs: args.session_max,
+        scheduler: !args.no_scheduler,
+        schedule: certkeep_engine::scheduler::Schedule {
+            discovery_secs: args.discovery_interval,
+            poll_secs: args.poll_interval,
+            ..Default::default()
+        },
         ..Default::default()
     }
 }
