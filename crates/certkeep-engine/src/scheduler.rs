@@ -123,7 +123,7 @@ impl Engine {
         // Every instance heartbeats its own jobs, leader or not.
         if let Err(e) = self
             .store
-            .heartbeat_jobs(self.instance_id(), self.now())
+            .heartbeat_jobs(&self.job_instance(), self.now())
             .await
         {
             tick.errors.push(format!("heartbeat: {e}"));

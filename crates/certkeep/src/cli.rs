@@ -573,6 +573,9 @@ pub(crate) struct DemoArgs {
     /// HTTPS port of the emulator (0 picks a free port)
     #[arg(long, default_value_t = 8443)]
     pub(crate) port: u16,
+    /// Where Certkeep's server listens (port 0 picks a free port)
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub(crate) listen: std::net::SocketAddr,
 }
 
 /// `30d`, `12h`, `2w`, `90m`, `45s` → seconds.

@@ -33,10 +33,10 @@ impl Engine {
                 requested_by: actor.audit_name(),
                 parameters,
                 created_at: now,
-                instance: self.instance_id().to_string(),
+                instance: self.job_instance(),
             })
             .await?;
-        let job = self.store.start_job(&id, self.instance_id(), now).await?;
+        let job = self.store.start_job(&id, &self.job_instance(), now).await?;
         let engine = self.clone();
         let actor = actor.clone();
         let kind = kind.to_string();
@@ -82,14 +82,49 @@ impl Engine {
         }
     }
 
-    /// Marks jobs whose instance stopped heartbeating as interrupted (at start and by the
-    /// scheduler); returns how many.
+    /// How jobs name the instance running them: its id and process, so that a job of a
+    /// process that died on this host is known at once.
+    pub(crate) fn job_instance(&self) -> String {
+        format!(
+            "{} ({}, jobs)",
+            self.instance_id(),
+            crate::lease::this_process()
+        )
+    }
+
+    /// Marks interrupted the open jobs whose instance stopped: its process is gone (on this
+    /// host), or it has not heartbeated for a minute. Returns how many.
     pub async fn interrupt_stale_jobs(&self) -> Result<usize, EngineError> {
         let now = self.now();
-        Ok(self
+        let mut interrupted = 0;
+        let open = self
+            .store
+            .job_page(
+                &certkeep_store::JobFilter {
+                    status: Some(JobStatus::Running),
+                    ..Default::default()
+                },
+                certkeep_store::PageRequest::new(0, 1000),
+            )
+            .await?;
+        for job in open.items {
+            if crate::lease::holder_is_dead(&job.instance) {
+                let error = format!("interrupted: its instance ({}) stopped", job.instance);
+                if self
+                    .store
+                    .finish_job(&job.id, JobStatus::Interrupted, None, Some(error), now)
+                    .await
+                    .is_ok()
+                {
+                    interrupted += 1;
+                }
+            }
+        }
+        interrupted += self
             .store
             .interrupt_stale_jobs(now - super::STALE_AFTER_SECS, now)
-            .await?)
+            .await?;
+        Ok(interrupted)
     }
 
     /// The job `id`.

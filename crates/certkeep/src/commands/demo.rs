@@ -53,12 +53,13 @@ pub(super) async fn run(g: &GlobalArgs, args: &DemoArgs) -> CliResult {
     })?;
 
     let result = tokio::select! {
-        r = inventory(&emulator, &data_dir, g.output, started) => r,
+        r = inventory(&emulator, &data_dir, g.output, started, args.listen) => r,
         _ = stop_signal() => Err(anyhow::anyhow!("interrupted").into()),
     };
     let result = match result {
-        Ok(()) => {
+        Ok(server) => {
             stop_signal().await;
+            server.shutdown(std::time::Duration::from_secs(5)).await;
             Ok(())
         }
         Err(e) => Err(e),
@@ -76,7 +77,8 @@ async fn inventory(
     data_dir: &Path,
     format: Format,
     started: Instant,
-) -> CliResult {
+    listen: std::net::SocketAddr,
+) -> CliResult<certkeep_server::Server> {
     // Human-readable text goes to stdout for tables, to stderr when stdout is JSON or CSV.
     let say = |text: &str| -> CliResult {
         if format == Format::Table {
@@ -150,20 +152,43 @@ async fn inventory(
     let secrets = super::discover::secrets(&engine, &all, SecretType::All, true).await?;
     reports::check(&secrets)?;
 
+    let inventory = engine.inventory_summary().await?;
+    let engine = std::sync::Arc::new(engine);
+    let password = engine
+        .bootstrap_admin()
+        .await?
+        .unwrap_or_else(|| "(unchanged: admin existed in this data directory)".into());
+    let server = certkeep_server::Server::start(
+        engine,
+        certkeep_server::ServerSettings {
+            listen,
+            scheduler: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "starting Certkeep's server on {listen} (in use? try --listen 127.0.0.1:0): {e}"
+        )
+    })?;
     let summary = DemoSummary {
-        inventory: engine.inventory_summary().await?,
+        inventory,
         data_dir: ctx.data_dir.display().to_string(),
         config: config_file.display().to_string(),
         ready_ms: started.elapsed().as_millis(),
+        url: server.url(),
+        api_docs: format!("{}/api/docs", server.url()),
+        username: certkeep_engine::access::FIRST_ADMIN.into(),
+        one_time_password: password,
     };
-    engine.close().await?;
     if format == Format::Table {
         out(&summary.text())?;
     } else {
         out(&render_one(&summary, format))?;
         eprint!("{}", summary.instructions());
     }
-    Ok(())
+    Ok(server)
 }
 
 #[derive(Debug, Serialize)]
@@ -173,6 +198,10 @@ struct DemoSummary {
     data_dir: String,
     config: String,
     ready_ms: u128,
+    url: String,
+    api_docs: String,
+    username: String,
+    one_time_password: String,
 }
 
 impl DemoSummary {
@@ -183,7 +212,9 @@ impl DemoSummary {
              \x20 Key Vault certificates:   {} ({} versions)\n\
              \x20 TLS secrets:              {} ({} versions; {} certificates read from them)\n\
              \x20 expired:                  {} distinct current certificates\n\
-             \x20 expiring within 30 days:  {}\n\n{}",
+             \x20 expiring within 30 days:  {}\n\n\
+             Certkeep's server: {} (Swagger UI and the API: {})\n\
+             \x20 sign in as {} with the one-time password {} (change it at first sign-in)\n\n{}",
             self.ready_ms,
             self.inventory.vaults,
             self.inventory.certificates,
@@ -193,6 +224,10 @@ impl DemoSummary {
             self.inventory.certificates_from_secrets,
             self.inventory.expired,
             self.inventory.expiring_within_30_days,
+            self.url,
+            self.api_docs,
+            self.username,
+            self.one_time_password,
             self.instructions()
         )
     }
@@ -240,6 +275,8 @@ impl Table for DemoSummary {
         "data_dir",
         "config",
         "ready_ms",
+        "url",
+        "username",
     ];
 }
 

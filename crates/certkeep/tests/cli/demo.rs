@@ -12,7 +12,7 @@ use crate::common::DEMO_CLIENT_SECRET;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_inventories_the_estate_and_stops_on_ctrl_c() {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_certkeep"))
-        .args(["demo", "--port", "0"])
+        .args(["demo", "--port", "0", "--listen", "127.0.0.1:0"])
         .env_remove("CERTKEEP_DATA_DIR")
         .env_remove("CERTKEEP_CONFIG")
         .env_remove("CERTKEEP_DATABASE_URL")
@@ -54,6 +54,45 @@ async fn demo_inventories_the_estate_and_stops_on_ctrl_c() {
     };
     let data_dir = value("CERTKEEP_DATA_DIR");
     let config = value("CERTKEEP_CONFIG");
+
+    // The server runs, and the printed one-time password signs admin in.
+    let server_line = text
+        .lines()
+        .find(|l| l.starts_with("Certkeep's server: "))
+        .unwrap_or_else(|| panic!("no server line in {text}"));
+    let url = server_line["Certkeep's server: ".len()..]
+        .split_whitespace()
+        .next()
+        .expect("url")
+        .to_string();
+    let password = text
+        .lines()
+        .find_map(|l| l.split("one-time password ").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("one-time password")
+        .to_string();
+    let http = reqwest::Client::new();
+    let ready = http
+        .get(format!("{url}/readyz"))
+        .send()
+        .await
+        .expect("readyz");
+    assert_eq!(ready.status(), 200, "{url}/readyz");
+    let login = http
+        .post(format!("{url}/api/v1/session"))
+        .json(&serde_json::json!({"username": "admin", "password": password}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(login.status(), 200, "the printed password signs admin in");
+    let body: serde_json::Value = login.json().await.expect("login JSON");
+    assert_eq!(body["must_change_password"], true, "{body}");
+    let docs = http
+        .get(format!("{url}/api/docs/"))
+        .send()
+        .await
+        .expect("docs");
+    assert_eq!(docs.status(), 200, "Swagger UI is served");
 
     // The printed settings reach the demo's inventory.
     let run = |args: &'static [&'static str]| {
