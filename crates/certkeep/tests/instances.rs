@@ -144,11 +144,10 @@ async fn two_instances(env: &Env, b: &Backend) {
     killed.child.start_kill().expect("SIGKILL");
     let _ = killed.child.wait().await;
     let killed_at = Instant::now();
-    let took_over = wait_for("the survivor to lead", TAKEOVER_LIMIT, || async {
+    wait_for("the survivor to lead", TAKEOVER_LIMIT, || async {
         (leader_pid(&store).await == Some(survivor.pid)).then_some(())
     })
     .await;
-    let _ = took_over;
     let takeover = killed_at.elapsed();
     let interrupted = wait_for(
         "the killed run marked interrupted",
