@@ -101,8 +101,8 @@ fn query(p: &CertificateParams) -> Result<CertificateQuery, ApiError> {
     })
 }
 
-#[utoipa::path(get, path = "/api/v1/certificates", tag = "certificates", params(CertificateParams),
-    responses((status = 200, body = Listing<CertificateView>), (status = 400, body = ErrorBody)))]
+#[utoipa::path(operation_id = "certificates_list", get, path = "/api/v1/certificates", tag = "certificates", params(CertificateParams),
+    responses((status = 200, description = "OK", body = Listing<CertificateView>), (status = 400, description = "Bad input: the error names the field", body = ErrorBody)))]
 pub async fn list(
     State(st): State<AppState>,
     auth: Auth,
@@ -112,8 +112,8 @@ pub async fn list(
     Ok(axum::Json(st.engine.list_certificates(&query(&p)?).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/certificates/facets", tag = "certificates", params(CertificateParams),
-    responses((status = 200, body = CertificateFacetsView), (status = 400, body = ErrorBody)))]
+#[utoipa::path(operation_id = "certificates_facets", get, path = "/api/v1/certificates/facets", tag = "certificates", params(CertificateParams),
+    responses((status = 200, description = "OK", body = CertificateFacetsView), (status = 400, description = "Bad input: the error names the field", body = ErrorBody)))]
 pub async fn facets(
     State(st): State<AppState>,
     auth: Auth,
@@ -123,10 +123,10 @@ pub async fn facets(
     Ok(axum::Json(st.engine.certificate_facets(&query(&p)?).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/vaults/{credential}/{vault}/certificates/{name}", tag = "certificates",
+#[utoipa::path(operation_id = "certificates_versions", get, path = "/api/v1/vaults/{credential}/{vault}/certificates/{name}", tag = "certificates",
     params(("credential" = String, Path), ("vault" = String, Path), ("name" = String, Path)),
     responses((status = 200, body = Listing<CertificateView>, description = "every version, newest first"),
-              (status = 404, body = ErrorBody)))]
+              (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn versions(
     State(st): State<AppState>,
     auth: Auth,
@@ -164,10 +164,10 @@ pub struct ExportParams {
     pub version: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/vaults/{credential}/{vault}/certificates/{name}/export", tag = "certificates",
+#[utoipa::path(operation_id = "certificates_export", get, path = "/api/v1/vaults/{credential}/{vault}/certificates/{name}/export", tag = "certificates",
     params(("credential" = String, Path), ("vault" = String, Path), ("name" = String, Path), ExportParams),
     responses((status = 200, description = "the certificate (never a private key)", content_type = "application/x-pem-file"),
-              (status = 404, body = ErrorBody)))]
+              (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn export(
     State(st): State<AppState>,
     auth: Auth,

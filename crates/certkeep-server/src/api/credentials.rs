@@ -13,8 +13,8 @@ use crate::error::{ApiResult, ErrorBody};
 use crate::extract::ApiJson;
 use crate::state::AppState;
 
-#[utoipa::path(get, path = "/api/v1/credentials", tag = "credentials",
-    responses((status = 200, body = [CredentialView])))]
+#[utoipa::path(operation_id = "credentials_list", get, path = "/api/v1/credentials", tag = "credentials",
+    responses((status = 200, description = "OK", body = [CredentialView])))]
 pub async fn list(
     State(st): State<AppState>,
     auth: Auth,
@@ -23,8 +23,8 @@ pub async fn list(
     Ok(axum::Json(st.engine.list_credentials().await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/credentials/{name}", tag = "credentials",
-    params(("name" = String, Path)), responses((status = 200, body = CredentialView), (status = 404, body = ErrorBody)))]
+#[utoipa::path(operation_id = "credentials_show", get, path = "/api/v1/credentials/{name}", tag = "credentials",
+    params(("name" = String, Path)), responses((status = 200, description = "OK", body = CredentialView), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn show(
     State(st): State<AppState>,
     auth: Auth,
@@ -55,8 +55,8 @@ fn azure() -> String {
     "azure".into()
 }
 
-#[utoipa::path(post, path = "/api/v1/credentials", tag = "credentials", request_body = NewCredentialBody,
-    responses((status = 201, body = Added), (status = 400, body = ErrorBody), (status = 502, body = ErrorBody)))]
+#[utoipa::path(operation_id = "credentials_add", post, path = "/api/v1/credentials", tag = "credentials", request_body = NewCredentialBody,
+    responses((status = 201, description = "Created", body = Added), (status = 400, description = "Bad input: the error names the field", body = ErrorBody), (status = 502, description = "Azure refused or failed", body = ErrorBody)))]
 pub async fn add(
     State(st): State<AppState>,
     auth: Auth,
@@ -92,9 +92,9 @@ pub struct SecretBody {
     pub client_secret: String,
 }
 
-#[utoipa::path(put, path = "/api/v1/credentials/{name}/secret", tag = "credentials", request_body = SecretBody,
+#[utoipa::path(operation_id = "credentials_rotate", put, path = "/api/v1/credentials/{name}/secret", tag = "credentials", request_body = SecretBody,
     params(("name" = String, Path)),
-    responses((status = 200, body = CredentialView), (status = 400, body = ErrorBody), (status = 502, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = CredentialView), (status = 400, description = "Bad input: the error names the field", body = ErrorBody), (status = 502, description = "Azure refused or failed", body = ErrorBody)))]
 pub async fn rotate(
     State(st): State<AppState>,
     auth: Auth,
@@ -109,9 +109,9 @@ pub async fn rotate(
     ))
 }
 
-#[utoipa::path(delete, path = "/api/v1/credentials/{name}", tag = "credentials",
+#[utoipa::path(operation_id = "credentials_remove", delete, path = "/api/v1/credentials/{name}", tag = "credentials",
     params(("name" = String, Path)),
-    responses((status = 200, body = Removed, description = "removed from Certkeep; Azure is untouched"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Removed, description = "removed from Certkeep; Azure is untouched"), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn remove(
     State(st): State<AppState>,
     auth: Auth,

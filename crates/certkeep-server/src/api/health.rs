@@ -15,7 +15,7 @@ pub struct Health {
     pub reason: Option<String>,
 }
 
-#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, body = Health)))]
+#[utoipa::path(operation_id = "health_live", get, path = "/healthz", tag = "health", responses((status = 200, description = "OK", body = Health)))]
 pub async fn live() -> axum::Json<Health> {
     axum::Json(Health {
         status: "ok",
@@ -23,8 +23,8 @@ pub async fn live() -> axum::Json<Health> {
     })
 }
 
-#[utoipa::path(get, path = "/readyz", tag = "health",
-    responses((status = 200, body = Health), (status = 503, body = Health)))]
+#[utoipa::path(operation_id = "health_ready", get, path = "/readyz", tag = "health",
+    responses((status = 200, description = "OK", body = Health), (status = 503, description = "Not ready", body = Health)))]
 pub async fn ready(State(st): State<AppState>) -> (StatusCode, axum::Json<Health>) {
     match st.engine.readiness().await {
         Ok(()) => (

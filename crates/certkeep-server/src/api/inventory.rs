@@ -32,8 +32,8 @@ pub struct VaultParams {
     pub limit: Option<u64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/vaults", tag = "vaults", params(VaultParams),
-    responses((status = 200, body = Listing<VaultView>)))]
+#[utoipa::path(operation_id = "inventory_vaults", get, path = "/api/v1/vaults", tag = "vaults", params(VaultParams),
+    responses((status = 200, description = "OK", body = Listing<VaultView>)))]
 pub async fn vaults(
     State(st): State<AppState>,
     auth: Auth,
@@ -59,8 +59,8 @@ pub struct VaultSyncBody {
     pub credential: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/vaults/sync", tag = "vaults", request_body = VaultSyncBody,
-    responses((status = 200, body = [VaultSyncReport])))]
+#[utoipa::path(operation_id = "inventory_sync_vaults", post, path = "/api/v1/vaults/sync", tag = "vaults", request_body = VaultSyncBody,
+    responses((status = 200, description = "OK", body = [VaultSyncReport])))]
 pub async fn sync_vaults(
     State(st): State<AppState>,
     auth: Auth,
@@ -74,9 +74,9 @@ pub async fn sync_vaults(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/vaults/{credential}/{vault}/issuers", tag = "vaults",
+#[utoipa::path(operation_id = "inventory_issuers", get, path = "/api/v1/vaults/{credential}/{vault}/issuers", tag = "vaults",
     params(("credential" = String, Path), ("vault" = String, Path)),
-    responses((status = 200, body = [IssuerView]), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = [IssuerView]), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn issuers(
     State(st): State<AppState>,
     auth: Auth,
@@ -88,9 +88,9 @@ pub async fn issuers(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/vaults/{credential}/{vault}/issuers/sync", tag = "vaults",
+#[utoipa::path(operation_id = "inventory_sync_issuers", post, path = "/api/v1/vaults/{credential}/{vault}/issuers/sync", tag = "vaults",
     params(("credential" = String, Path), ("vault" = String, Path)),
-    responses((status = 200, body = IssuerSyncReport), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = IssuerSyncReport), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn sync_issuers(
     State(st): State<AppState>,
     auth: Auth,
@@ -126,8 +126,8 @@ pub struct SecretParams {
     pub limit: Option<u64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/secrets", tag = "secrets", params(SecretParams),
-    responses((status = 200, body = Listing<SecretView>), (status = 400, body = ErrorBody)))]
+#[utoipa::path(operation_id = "inventory_secrets", get, path = "/api/v1/secrets", tag = "secrets", params(SecretParams),
+    responses((status = 200, description = "OK", body = Listing<SecretView>), (status = 400, description = "Bad input: the error names the field", body = ErrorBody)))]
 pub async fn secrets(
     State(st): State<AppState>,
     auth: Auth,
@@ -167,8 +167,8 @@ pub struct RequestParams {
     pub limit: Option<u64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/requests", tag = "requests", params(RequestParams),
-    responses((status = 200, body = Listing<RequestView>), (status = 400, body = ErrorBody)))]
+#[utoipa::path(operation_id = "inventory_requests", get, path = "/api/v1/requests", tag = "requests", params(RequestParams),
+    responses((status = 200, description = "OK", body = Listing<RequestView>), (status = 400, description = "Bad input: the error names the field", body = ErrorBody)))]
 pub async fn requests(
     State(st): State<AppState>,
     auth: Auth,
@@ -207,8 +207,8 @@ pub async fn requests(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/requests/{id}", tag = "requests", params(("id" = String, Path)),
-    responses((status = 200, body = RequestView), (status = 404, body = ErrorBody)))]
+#[utoipa::path(operation_id = "inventory_request", get, path = "/api/v1/requests/{id}", tag = "requests", params(("id" = String, Path)),
+    responses((status = 200, description = "OK", body = RequestView), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn request(
     State(st): State<AppState>,
     auth: Auth,
@@ -230,8 +230,8 @@ pub struct SyncRunParams {
     pub limit: Option<u64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/sync-runs", tag = "discovery", params(SyncRunParams),
-    responses((status = 200, body = Listing<SyncRunView>)))]
+#[utoipa::path(operation_id = "inventory_sync_runs", get, path = "/api/v1/sync-runs", tag = "discovery", params(SyncRunParams),
+    responses((status = 200, description = "OK", body = Listing<SyncRunView>)))]
 pub async fn sync_runs(
     State(st): State<AppState>,
     auth: Auth,
@@ -249,8 +249,8 @@ pub async fn sync_runs(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/summary", tag = "certificates",
-    responses((status = 200, body = InventorySummary)))]
+#[utoipa::path(operation_id = "inventory_summary", get, path = "/api/v1/summary", tag = "certificates",
+    responses((status = 200, description = "OK", body = InventorySummary)))]
 pub async fn summary(
     State(st): State<AppState>,
     auth: Auth,
@@ -272,8 +272,8 @@ pub struct AuditParams {
     pub limit: Option<u64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditParams),
-    responses((status = 200, body = Listing<AuditView>)))]
+#[utoipa::path(operation_id = "inventory_audit", get, path = "/api/v1/audit", tag = "audit", params(AuditParams),
+    responses((status = 200, description = "OK", body = Listing<AuditView>)))]
 pub async fn audit(
     State(st): State<AppState>,
     auth: Auth,
@@ -295,8 +295,8 @@ pub async fn audit(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit",
-    responses((status = 200, body = AuditChainStatus)))]
+#[utoipa::path(operation_id = "inventory_verify", get, path = "/api/v1/audit/verify", tag = "audit",
+    responses((status = 200, description = "OK", body = AuditChainStatus)))]
 pub async fn verify(
     State(st): State<AppState>,
     auth: Auth,

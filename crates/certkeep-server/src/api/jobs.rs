@@ -55,9 +55,9 @@ fn yes() -> bool {
     true
 }
 
-#[utoipa::path(post, path = "/api/v1/discovery", tag = "discovery", request_body = DiscoveryBody,
+#[utoipa::path(operation_id = "jobs_discovery", post, path = "/api/v1/discovery", tag = "discovery", request_body = DiscoveryBody,
     responses((status = 202, body = JobView, description = "started; follow Location"),
-              (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+              (status = 400, description = "Bad input: the error names the field", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn discovery(
     State(st): State<AppState>,
     auth: Auth,
@@ -94,9 +94,9 @@ pub struct RenewBody {
     pub validity_months: u32,
 }
 
-#[utoipa::path(post, path = "/api/v1/vaults/{credential}/{vault}/certificates/renew", tag = "certificates",
+#[utoipa::path(operation_id = "jobs_renew", post, path = "/api/v1/vaults/{credential}/{vault}/certificates/renew", tag = "certificates",
     request_body = RenewBody, params(("credential" = String, Path), ("vault" = String, Path)),
-    responses((status = 202, body = JobView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 202, description = "Accepted: the job started; follow Location", body = JobView), (status = 400, description = "Bad input: the error names the field", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn renew(
     State(st): State<AppState>,
     auth: Auth,
@@ -130,8 +130,8 @@ pub async fn renew(
     Ok(accepted(job))
 }
 
-#[utoipa::path(post, path = "/api/v1/requests/poll", tag = "requests",
-    responses((status = 202, body = JobView)))]
+#[utoipa::path(operation_id = "jobs_poll", post, path = "/api/v1/requests/poll", tag = "requests",
+    responses((status = 202, description = "Accepted: the job started; follow Location", body = JobView)))]
 pub async fn poll(State(st): State<AppState>, auth: Auth) -> ApiResult<Response> {
     let p = auth.require(Role::Operator)?;
     Ok(accepted(st.engine.start_poll(&p.actor).await?))
@@ -150,8 +150,8 @@ pub struct JobParams {
     pub limit: Option<u64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs", params(JobParams),
-    responses((status = 200, body = Listing<JobView>), (status = 400, body = ErrorBody)))]
+#[utoipa::path(operation_id = "jobs_list", get, path = "/api/v1/jobs", tag = "jobs", params(JobParams),
+    responses((status = 200, description = "OK", body = Listing<JobView>), (status = 400, description = "Bad input: the error names the field", body = ErrorBody)))]
 pub async fn list(
     State(st): State<AppState>,
     auth: Auth,
@@ -182,8 +182,8 @@ pub async fn list(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "jobs", params(("id" = String, Path)),
-    responses((status = 200, body = JobView), (status = 404, body = ErrorBody)))]
+#[utoipa::path(operation_id = "jobs_show", get, path = "/api/v1/jobs/{id}", tag = "jobs", params(("id" = String, Path)),
+    responses((status = 200, description = "OK", body = JobView), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn show(
     State(st): State<AppState>,
     auth: Auth,

@@ -26,10 +26,10 @@ pub struct DeleteBody {
     pub exclude_from_discovery: bool,
 }
 
-#[utoipa::path(post, path = "/api/v1/vaults/{credential}/{vault}/certificates/delete", tag = "certificates",
+#[utoipa::path(operation_id = "manage_delete_certificates", post, path = "/api/v1/vaults/{credential}/{vault}/certificates/delete", tag = "certificates",
     params(("credential" = String, Path), ("vault" = String, Path)), request_body = DeleteBody,
     responses((status = 200, body = LocalDeleteReport, description = "deleted from Certkeep; Azure is untouched"),
-              (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+              (status = 400, description = "Bad input: the error names the field", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn delete_certificates(
     State(st): State<AppState>,
     auth: Auth,
@@ -59,9 +59,9 @@ pub struct DeleteSecretsBody {
     pub exclude_from_discovery: bool,
 }
 
-#[utoipa::path(post, path = "/api/v1/vaults/{credential}/{vault}/secrets/delete", tag = "secrets",
+#[utoipa::path(operation_id = "manage_delete_secrets", post, path = "/api/v1/vaults/{credential}/{vault}/secrets/delete", tag = "secrets",
     params(("credential" = String, Path), ("vault" = String, Path)), request_body = DeleteSecretsBody,
-    responses((status = 200, body = LocalDeleteReport), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = LocalDeleteReport), (status = 400, description = "Bad input: the error names the field", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn delete_secrets(
     State(st): State<AppState>,
     auth: Auth,
@@ -89,8 +89,8 @@ pub struct ExclusionParams {
     pub vault: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/exclusions", tag = "certificates", params(ExclusionParams),
-    responses((status = 200, body = [ExclusionView])))]
+#[utoipa::path(operation_id = "manage_exclusions", get, path = "/api/v1/exclusions", tag = "certificates", params(ExclusionParams),
+    responses((status = 200, description = "OK", body = [ExclusionView])))]
 pub async fn exclusions(
     State(st): State<AppState>,
     auth: Auth,
@@ -101,8 +101,8 @@ pub async fn exclusions(
     Ok(axum::Json(st.engine.list_exclusions(&scope).await?))
 }
 
-#[utoipa::path(delete, path = "/api/v1/exclusions/{id}", tag = "certificates", params(("id" = i64, Path)),
-    responses((status = 200, body = ExclusionView), (status = 404, body = ErrorBody)))]
+#[utoipa::path(operation_id = "manage_remove_exclusion", delete, path = "/api/v1/exclusions/{id}", tag = "certificates", params(("id" = i64, Path)),
+    responses((status = 200, description = "OK", body = ExclusionView), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn remove_exclusion(
     State(st): State<AppState>,
     auth: Auth,

@@ -117,10 +117,10 @@ fn raw(b: RequestBody) -> (Scope, RawRequest) {
     )
 }
 
-#[utoipa::path(post, path = "/api/v1/requests", tag = "requests", request_body = RequestBody,
+#[utoipa::path(operation_id = "requests_create", post, path = "/api/v1/requests", tag = "requests", request_body = RequestBody,
     responses((status = 201, body = RequestView, description = "sent to Key Vault; follow it with GET /api/v1/requests/{id}"),
               (status = 400, body = ErrorBody, description = "a field is wrong; nothing was sent"),
-              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+              (status = 409, description = "Conflict: taken, or in progress", body = ErrorBody), (status = 422, description = "Refused for this item, with the reason", body = ErrorBody)))]
 pub async fn create(
     State(st): State<AppState>,
     auth: Auth,
@@ -135,8 +135,8 @@ pub async fn create(
     Ok((StatusCode::CREATED, axum::Json(view)))
 }
 
-#[utoipa::path(post, path = "/api/v1/requests/{id}/cancel", tag = "requests", params(("id" = String, Path)),
-    responses((status = 200, body = RequestView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(operation_id = "requests_cancel", post, path = "/api/v1/requests/{id}/cancel", tag = "requests", params(("id" = String, Path)),
+    responses((status = 200, description = "OK", body = RequestView), (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Refused for this item, with the reason", body = ErrorBody)))]
 pub async fn cancel(
     State(st): State<AppState>,
     auth: Auth,
@@ -146,8 +146,8 @@ pub async fn cancel(
     Ok(axum::Json(st.engine.cancel_request(&p.actor, &id).await?))
 }
 
-#[utoipa::path(delete, path = "/api/v1/requests/{id}/operation", tag = "requests", params(("id" = String, Path)),
-    responses((status = 200, body = RequestView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(operation_id = "requests_delete_operation", delete, path = "/api/v1/requests/{id}/operation", tag = "requests", params(("id" = String, Path)),
+    responses((status = 200, description = "OK", body = RequestView), (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Refused for this item, with the reason", body = ErrorBody)))]
 pub async fn delete_operation(
     State(st): State<AppState>,
     auth: Auth,
@@ -159,8 +159,8 @@ pub async fn delete_operation(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/requests/{id}/csr", tag = "requests", params(("id" = String, Path)),
-    responses((status = 200, description = "the CSR, PEM", content_type = "application/pkcs10"), (status = 404, body = ErrorBody)))]
+#[utoipa::path(operation_id = "requests_csr", get, path = "/api/v1/requests/{id}/csr", tag = "requests", params(("id" = String, Path)),
+    responses((status = 200, description = "the CSR, PEM", content_type = "application/pkcs10"), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn csr(
     State(st): State<AppState>,
     auth: Auth,
@@ -171,9 +171,9 @@ pub async fn csr(
     Ok(([(header::CONTENT_TYPE, "application/pkcs10")], pem).into_response())
 }
 
-#[utoipa::path(post, path = "/api/v1/requests/{id}/merge", tag = "requests", params(("id" = String, Path)),
+#[utoipa::path(operation_id = "requests_merge", post, path = "/api/v1/requests/{id}/merge", tag = "requests", params(("id" = String, Path)),
     request_body(content_type = "multipart/form-data", description = "part `file`: the CA's certificate (PEM, DER or PKCS#7)"),
-    responses((status = 200, body = RequestView), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = RequestView), (status = 400, description = "Bad input: the error names the field", body = ErrorBody), (status = 413, description = "The body is over the limit", body = ErrorBody)))]
 pub async fn merge(
     State(st): State<AppState>,
     auth: Auth,
@@ -199,9 +199,9 @@ pub struct ObtainParams {
     pub history: bool,
 }
 
-#[utoipa::path(post, path = "/api/v1/vaults/{credential}/{vault}/certificates/{name}/obtain", tag = "requests",
+#[utoipa::path(operation_id = "requests_obtain", post, path = "/api/v1/vaults/{credential}/{vault}/certificates/{name}/obtain", tag = "requests",
     params(("credential" = String, Path), ("vault" = String, Path), ("name" = String, Path), ObtainParams),
-    responses((status = 200, body = ObtainReport), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = ObtainReport), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn obtain(
     State(st): State<AppState>,
     auth: Auth,

@@ -38,11 +38,11 @@ fn date(field: &'static str, text: Option<&str>) -> Result<Option<i64>, ApiError
         .transpose()
 }
 
-#[utoipa::path(post, path = "/api/v1/vaults/{credential}/{vault}/secrets", tag = "secrets",
+#[utoipa::path(operation_id = "secrets_create", post, path = "/api/v1/vaults/{credential}/{vault}/secrets", tag = "secrets",
     params(("credential" = String, Path), ("vault" = String, Path)),
     request_body(content_type = "multipart/form-data", description = "parts: `file` (PFX or PEM), `name`, `password` (PFX; never stored), `format` (pfx|pem), `activation`, `expiration` (RFC 3339 or YYYY-MM-DD), `enabled`, `tags` (k=v,k=v), `new_version`"),
-    responses((status = 201, body = CreatedSecret), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody),
-              (status = 413, body = ErrorBody)))]
+    responses((status = 201, description = "Created", body = CreatedSecret), (status = 400, description = "Bad input: the error names the field", body = ErrorBody), (status = 409, description = "Conflict: taken, or in progress", body = ErrorBody),
+              (status = 413, description = "The body is over the limit", body = ErrorBody)))]
 pub async fn create(
     State(st): State<AppState>,
     auth: Auth,
@@ -104,10 +104,10 @@ pub struct UpdateSecretBody {
     pub enabled: Option<bool>,
 }
 
-#[utoipa::path(patch, path = "/api/v1/vaults/{credential}/{vault}/secrets/{name}", tag = "secrets",
+#[utoipa::path(operation_id = "secrets_update", patch, path = "/api/v1/vaults/{credential}/{vault}/secrets/{name}", tag = "secrets",
     params(("credential" = String, Path), ("vault" = String, Path), ("name" = String, Path)),
     request_body = UpdateSecretBody,
-    responses((status = 200, body = SecretView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = SecretView), (status = 400, description = "Bad input: the error names the field", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn update(
     State(st): State<AppState>,
     auth: Auth,
@@ -138,9 +138,9 @@ pub struct NamesBody {
     pub names: Vec<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/vaults/{credential}/{vault}/secrets/rediscover", tag = "secrets",
+#[utoipa::path(operation_id = "secrets_rediscover", post, path = "/api/v1/vaults/{credential}/{vault}/secrets/rediscover", tag = "secrets",
     params(("credential" = String, Path), ("vault" = String, Path)), request_body = NamesBody,
-    responses((status = 200, body = [RediscoverReport]), (status = 400, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = [RediscoverReport]), (status = 400, description = "Bad input: the error names the field", body = ErrorBody)))]
 pub async fn rediscover(
     State(st): State<AppState>,
     auth: Auth,
@@ -155,9 +155,9 @@ pub async fn rediscover(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/vaults/{credential}/{vault}/secrets/{name}/obtain-certificate", tag = "secrets",
+#[utoipa::path(operation_id = "secrets_obtain_certificate", post, path = "/api/v1/vaults/{credential}/{vault}/secrets/{name}/obtain-certificate", tag = "secrets",
     params(("credential" = String, Path), ("vault" = String, Path), ("name" = String, Path)),
-    responses((status = 200, body = CertificateView), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = CertificateView), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn obtain_certificate(
     State(st): State<AppState>,
     auth: Auth,
@@ -179,10 +179,10 @@ pub struct SecretExportParams {
     pub format: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/vaults/{credential}/{vault}/secrets/{name}/certificate", tag = "secrets",
+#[utoipa::path(operation_id = "secrets_export_certificate", get, path = "/api/v1/vaults/{credential}/{vault}/secrets/{name}/certificate", tag = "secrets",
     params(("credential" = String, Path), ("vault" = String, Path), ("name" = String, Path), SecretExportParams),
     responses((status = 200, description = "the secret's certificate (never its key)", content_type = "application/x-pem-file"),
-              (status = 404, body = ErrorBody)))]
+              (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn export_certificate(
     State(st): State<AppState>,
     auth: Auth,

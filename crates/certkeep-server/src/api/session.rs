@@ -53,9 +53,9 @@ fn info(p: &certkeep_engine::access::Principal) -> SessionInfo {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginBody,
+#[utoipa::path(operation_id = "session_login", post, path = "/api/v1/session", tag = "session", request_body = LoginBody,
     responses((status = 200, body = LoginAnswer, description = "signed in; the cookie is set"),
-              (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+              (status = 401, description = "Not signed in, or the session or token is not valid", body = ErrorBody), (status = 429, description = "Too many failed sign-ins: see Retry-After", body = ErrorBody)))]
 pub async fn login(State(st): State<AppState>, req: Request) -> ApiResult<Response> {
     let client = client_info(&st, &req);
     let user_agent = req
@@ -89,15 +89,15 @@ pub async fn login(State(st): State<AppState>, req: Request) -> ApiResult<Respon
     Ok(([(header::SET_COOKIE, cookie)], axum::Json(answer)).into_response())
 }
 
-#[utoipa::path(get, path = "/api/v1/session", tag = "session",
-    responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody)))]
+#[utoipa::path(operation_id = "session_whoami", get, path = "/api/v1/session", tag = "session",
+    responses((status = 200, description = "OK", body = SessionInfo), (status = 401, description = "Not signed in, or the session or token is not valid", body = ErrorBody)))]
 pub async fn whoami(auth: Auth) -> axum::Json<SessionInfo> {
     axum::Json(info(&auth.0))
 }
 
-#[utoipa::path(delete, path = "/api/v1/session", tag = "session",
+#[utoipa::path(operation_id = "session_logout", delete, path = "/api/v1/session", tag = "session",
     responses((status = 204, description = "signed out; the session no longer works"),
-              (status = 401, body = ErrorBody)))]
+              (status = 401, description = "Not signed in, or the session or token is not valid", body = ErrorBody)))]
 pub async fn logout(State(st): State<AppState>, auth: Auth, req: Request) -> ApiResult<Response> {
     st.engine.logout(&auth.0).await?;
     let https = client_info(&st, &req).https;
@@ -115,9 +115,9 @@ pub struct PasswordBody {
     pub new_password: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/session/password", tag = "session", request_body = PasswordBody,
+#[utoipa::path(operation_id = "session_change_password", post, path = "/api/v1/session/password", tag = "session", request_body = PasswordBody,
     responses((status = 204, description = "changed; the user's other sessions ended"),
-              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+              (status = 400, description = "Bad input: the error names the field", body = ErrorBody), (status = 401, description = "Not signed in, or the session or token is not valid", body = ErrorBody)))]
 pub async fn change_password(
     State(st): State<AppState>,
     auth: Auth,

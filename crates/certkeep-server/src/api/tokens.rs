@@ -14,14 +14,15 @@ use crate::state::AppState;
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct TokenListParams {
     /// Everyone's tokens (admin only).
     #[serde(default)]
     pub all: bool,
 }
 
-#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", params(TokenListParams),
-    responses((status = 200, body = [ApiTokenView]), (status = 401, body = ErrorBody)))]
+#[utoipa::path(operation_id = "tokens_list", get, path = "/api/v1/tokens", tag = "tokens", params(TokenListParams),
+    responses((status = 200, description = "OK", body = [ApiTokenView]), (status = 401, description = "Not signed in, or the session or token is not valid", body = ErrorBody)))]
 pub async fn list(
     State(st): State<AppState>,
     auth: Auth,
@@ -48,8 +49,8 @@ pub struct NewTokenAnswer {
     pub details: ApiTokenView,
 }
 
-#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = NewTokenBody,
-    responses((status = 201, body = NewTokenAnswer), (status = 400, body = ErrorBody)))]
+#[utoipa::path(operation_id = "tokens_create", post, path = "/api/v1/tokens", tag = "tokens", request_body = NewTokenBody,
+    responses((status = 201, description = "Created", body = NewTokenAnswer), (status = 400, description = "Bad input: the error names the field", body = ErrorBody)))]
 pub async fn create(
     State(st): State<AppState>,
     auth: Auth,
@@ -78,8 +79,8 @@ pub async fn create(
     ))
 }
 
-#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = String, Path)),
-    responses((status = 200, body = ApiTokenView), (status = 404, body = ErrorBody)))]
+#[utoipa::path(operation_id = "tokens_revoke", delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = String, Path)),
+    responses((status = 200, description = "OK", body = ApiTokenView), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn revoke(
     State(st): State<AppState>,
     auth: Auth,

@@ -16,8 +16,8 @@ fn role(field: &str, text: &str) -> Result<Role, ApiError> {
     Role::parse(text).map_err(|_| ApiError::invalid(field, "must be admin, operator or auditor"))
 }
 
-#[utoipa::path(get, path = "/api/v1/users", tag = "users",
-    responses((status = 200, body = [UserView]), (status = 403, body = ErrorBody)))]
+#[utoipa::path(operation_id = "users_list", get, path = "/api/v1/users", tag = "users",
+    responses((status = 200, description = "OK", body = [UserView]), (status = 403, description = "The role does not allow this", body = ErrorBody)))]
 pub async fn list(State(st): State<AppState>, auth: Auth) -> ApiResult<axum::Json<Vec<UserView>>> {
     auth.require(Role::Admin)?;
     Ok(axum::Json(st.engine.list_users().await?))
@@ -33,9 +33,9 @@ pub struct NewUserBody {
     pub role: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUserBody,
-    responses((status = 201, body = UserView), (status = 400, body = ErrorBody),
-              (status = 409, body = ErrorBody)))]
+#[utoipa::path(operation_id = "users_create", post, path = "/api/v1/users", tag = "users", request_body = NewUserBody,
+    responses((status = 201, description = "Created", body = UserView), (status = 400, description = "Bad input: the error names the field", body = ErrorBody),
+              (status = 409, description = "Conflict: taken, or in progress", body = ErrorBody)))]
 pub async fn create(
     State(st): State<AppState>,
     auth: Auth,
@@ -57,8 +57,8 @@ pub async fn create(
     Ok((StatusCode::CREATED, axum::Json(view)))
 }
 
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users",
-    params(("id" = String, Path)), responses((status = 200, body = UserView), (status = 404, body = ErrorBody)))]
+#[utoipa::path(operation_id = "users_show", get, path = "/api/v1/users/{id}", tag = "users",
+    params(("id" = String, Path)), responses((status = 200, description = "OK", body = UserView), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn show(
     State(st): State<AppState>,
     auth: Auth,
@@ -77,9 +77,9 @@ pub struct UserChangeBody {
     pub reset_password: Option<String>,
 }
 
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", request_body = UserChangeBody,
-    params(("id" = String, Path)), responses((status = 200, body = UserView), (status = 400, body = ErrorBody),
-    (status = 422, body = ErrorBody)))]
+#[utoipa::path(operation_id = "users_update", patch, path = "/api/v1/users/{id}", tag = "users", request_body = UserChangeBody,
+    params(("id" = String, Path)), responses((status = 200, description = "OK", body = UserView), (status = 400, description = "Bad input: the error names the field", body = ErrorBody),
+    (status = 422, description = "Refused for this item, with the reason", body = ErrorBody)))]
 pub async fn update(
     State(st): State<AppState>,
     auth: Auth,
@@ -103,8 +103,8 @@ pub async fn update(
     ))
 }
 
-#[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users",
-    params(("id" = String, Path)), responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(operation_id = "users_delete", delete, path = "/api/v1/users/{id}", tag = "users",
+    params(("id" = String, Path)), responses((status = 204, description = "Done; no content"), (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Refused for this item, with the reason", body = ErrorBody)))]
 pub async fn delete(
     State(st): State<AppState>,
     auth: Auth,
