@@ -66,7 +66,9 @@ impl Engine {
         let due = self.store.requests_due(self.now(), 1000).await?;
         let results: Vec<(RequestId, Result<CertificateRequest, EngineError>)> =
             futures::stream::iter(due)
-                .map(|req| async move { (req.id.clone(), self.poll_request(actor, &req).await) })
+                .map(|req| async move {
+                    (req.id.clone(), self.poll_request(actor, &req, true).await)
+                })
                 .buffer_unordered(self.config.item_concurrency.max(1))
                 .collect()
                 .await;
@@ -126,7 +128,7 @@ impl Engine {
                     req = if !latest.status.is_open() {
                         latest
                     } else {
-                        match self.poll_request(actor, &latest).await {
+                        match self.poll_request(actor, &latest, false).await {
                             Ok(r) => {
                                 failures = 0;
                                 r
@@ -177,11 +179,15 @@ impl Engine {
         Ok(RequestView::new(&credential, &vault, req))
     }
 
-    /// Reads the request's pending operation once and records what it says.
+    /// Reads the request's pending operation once and records what it says. A waiter
+    /// (`background: false`) writes nothing while the operation is still in progress with
+    /// nothing new to say: it polls again itself, and the background poller's schedule
+    /// (`poll_after`, set when the create was recorded) stays as it was.
     pub(super) async fn poll_request(
         &self,
         actor: &Actor,
         req: &CertificateRequest,
+        background: bool,
     ) -> Result<CertificateRequest, EngineError> {
         if !req.status.is_open() {
             return Ok(req.clone());
@@ -200,6 +206,13 @@ impl Engine {
         };
         match op {
             Some(op) if same_operation(&op) => match op.status {
+                OperationStatus::InProgress
+                    if !background
+                        && op.status_details == req.status_details
+                        && (op.csr.is_none() || op.csr == req.csr_der) =>
+                {
+                    Ok(req.clone())
+                }
                 OperationStatus::InProgress => Ok(self
                     .store
                     .update_request(
