@@ -15,7 +15,7 @@ pub struct Health {
     pub reason: Option<String>,
 }
 
-#[utoipa::path(operation_id = "health_live", get, path = "/healthz", tag = "health", responses((status = 200, description = "OK", body = Health)))]
+#[utoipa::path(security(()), operation_id = "health_live", get, path = "/healthz", tag = "health", responses((status = 200, description = "OK", body = Health)))]
 pub async fn live() -> axum::Json<Health> {
     axum::Json(Health {
         status: "ok",
@@ -23,7 +23,7 @@ pub async fn live() -> axum::Json<Health> {
     })
 }
 
-#[utoipa::path(operation_id = "health_ready", get, path = "/readyz", tag = "health",
+#[utoipa::path(security(()), operation_id = "health_ready", get, path = "/readyz", tag = "health",
     responses((status = 200, description = "OK", body = Health), (status = 503, description = "Not ready", body = Health)))]
 pub async fn ready(State(st): State<AppState>) -> (StatusCode, axum::Json<Health>) {
     match st.engine.readiness().await {

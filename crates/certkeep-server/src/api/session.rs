@@ -53,7 +53,7 @@ fn info(p: &certkeep_engine::access::Principal) -> SessionInfo {
     }
 }
 
-#[utoipa::path(operation_id = "session_login", post, path = "/api/v1/session", tag = "session", request_body = LoginBody,
+#[utoipa::path(security(()), operation_id = "session_login", post, path = "/api/v1/session", tag = "session", request_body = LoginBody,
     responses((status = 200, body = LoginAnswer, description = "signed in; the cookie is set"),
               (status = 401, description = "Not signed in, or the session or token is not valid", body = ErrorBody), (status = 429, description = "Too many failed sign-ins: see Retry-After", body = ErrorBody)))]
 pub async fn login(State(st): State<AppState>, req: Request) -> ApiResult<Response> {
