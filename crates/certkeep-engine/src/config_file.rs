@@ -14,6 +14,17 @@
 //! max_in_flight = 128                 # across all vaults
 //! vault_concurrency = 8
 //! item_concurrency = 16
+//!
+//! [server]                            # `certkeep serve`; CERTKEEP_* variables and flags win
+//! listen = "0.0.0.0:8443"
+//! tls_self_signed = true              # or tls_cert / tls_key (PEM files)
+//! behind_proxy = false
+//! trusted_proxies = ["10.0.0.5"]
+//! session_idle = "30m"
+//! session_max = "12h"
+//! discovery_interval = "6h"
+//! poll_interval = "30s"
+//! scheduler = true
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -31,6 +42,60 @@ pub struct ConfigFile {
     pub clouds: Vec<CloudEntry>,
     #[serde(default, skip_serializing_if = "AzureSettings::is_default")]
     pub azure: AzureSettings,
+    #[serde(default, skip_serializing_if = "ServerSection::is_default")]
+    pub server: ServerSection,
+}
+
+/// `[server]`: what `certkeep serve` reads when no flag or `CERTKEEP_` variable says it.
+/// Durations are text (`30m`, `6h`), checked by the binary.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSection {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    /// Relative paths are relative to the config file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_self_signed: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub behind_proxy: Option<bool>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted_proxies: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_idle: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_max: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discovery_interval: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poll_interval: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduler: Option<bool>,
+}
+
+impl ServerSection {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// The `[server]` section of the config file (empty without a file), its relative paths made
+/// relative to the file's directory. A problem names the file and the field.
+pub fn server_section(path: Option<&Path>) -> Result<ServerSection, EngineError> {
+    let Some(path) = path else {
+        return Ok(ServerSection::default());
+    };
+    let bad = |m: String| EngineError::invalid("config", format!("file {}: {m}", path.display()));
+    let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read it: {e}")))?;
+    let mut section = parse(&text).map_err(bad)?.server;
+    let base = path.parent().unwrap_or(Path::new("."));
+    for p in [&mut section.tls_cert, &mut section.tls_key].into_iter().flatten() {
+        *p = base.join(&*p);
+    }
+    Ok(section)
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -56,6 +56,8 @@ pub struct Engine {
     /// This process's engine, in lease holders (several instances share one database).
     instance_id: String,
     pools: Mutex<HashMap<String, Arc<VaultPool>>>,
+    /// Jobs this process runs, by id (awaited or interrupted at shutdown).
+    pub(crate) running_jobs: Mutex<HashMap<String, tokio::task::JoinHandle<()>>>,
 }
 
 impl Engine {
@@ -79,6 +81,7 @@ impl Engine {
             clock,
             instance_id: uuid::Uuid::new_v4().simple().to_string()[..12].to_string(),
             pools: Mutex::new(HashMap::new()),
+            running_jobs: Mutex::new(HashMap::new()),
         }
     }
 

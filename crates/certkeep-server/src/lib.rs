@@ -63,6 +63,7 @@ pub struct Server {
     handle: Handle,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     scheduler: Option<scheduler::Running>,
+    engine: Option<Arc<Engine>>,
 }
 
 impl Server {
@@ -99,6 +100,7 @@ impl Server {
             .settings
             .scheduler
             .then(|| scheduler::start(state.clone()));
+        let engine = Some(state.engine.clone());
         let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
         let handle = Handle::new();
         let task = match tls {
@@ -118,6 +120,7 @@ impl Server {
             handle,
             task,
             scheduler,
+            engine,
         })
     }
 
@@ -141,6 +144,12 @@ impl Server {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::warn!("server ended with: {e}"),
             Err(e) => tracing::warn!("server task failed: {e}"),
+        }
+        if let Some(engine) = self.engine {
+            let (finished, interrupted) = engine.stop_jobs(grace).await;
+            if finished + interrupted > 0 {
+                tracing::info!(finished, interrupted, "jobs at shutdown");
+            }
         }
     }
 }

@@ -80,8 +80,9 @@ pub(crate) enum Command {
 #[derive(Args, Debug)]
 pub(crate) struct ServeArgs {
     /// Address and port to listen on (plain HTTP only on loopback unless --behind-proxy)
-    #[arg(long, env = "CERTKEEP_LISTEN", default_value = "127.0.0.1:8080")]
-    pub(crate) listen: std::net::SocketAddr,
+    /// [default: 127.0.0.1:8080]
+    #[arg(long, env = "CERTKEEP_LISTEN")]
+    pub(crate) listen: Option<std::net::SocketAddr>,
     /// PEM certificate chain for HTTPS (with --tls-key)
     #[arg(
         long,
@@ -112,18 +113,19 @@ pub(crate) struct ServeArgs {
         value_name = "ADDR"
     )]
     pub(crate) trusted_proxies: Vec<std::net::IpAddr>,
-    /// A session ends after this long without a request
-    #[arg(long, default_value = "30m", value_parser = parse_duration)]
-    pub(crate) session_idle: i64,
-    /// A session ends this long after sign-in
-    #[arg(long, default_value = "12h", value_parser = parse_duration)]
-    pub(crate) session_max: i64,
+    /// A session ends after this long without a request [default: 30m]
+    #[arg(long, env = "CERTKEEP_SESSION_IDLE", value_parser = parse_duration)]
+    pub(crate) session_idle: Option<i64>,
+    /// A session ends this long after sign-in [default: 12h]
+    #[arg(long, env = "CERTKEEP_SESSION_MAX", value_parser = parse_duration)]
+    pub(crate) session_max: Option<i64>,
     /// How often each credential's certificates and TLS secrets are discovered (incremental)
-    #[arg(long, env = "CERTKEEP_DISCOVERY_INTERVAL", default_value = "6h", value_parser = parse_duration)]
-    pub(crate) discovery_interval: i64,
-    /// How often open certificate requests are polled
-    #[arg(long, env = "CERTKEEP_POLL_INTERVAL", default_value = "30s", value_parser = parse_duration)]
-    pub(crate) poll_interval: i64,
+    /// [default: 6h]
+    #[arg(long, env = "CERTKEEP_DISCOVERY_INTERVAL", value_parser = parse_duration)]
+    pub(crate) discovery_interval: Option<i64>,
+    /// How often open certificate requests are polled [default: 30s]
+    #[arg(long, env = "CERTKEEP_POLL_INTERVAL", value_parser = parse_duration)]
+    pub(crate) poll_interval: Option<i64>,
     /// Do not run scheduled jobs in this instance (it still serves the API)
     #[arg(long, env = "CERTKEEP_NO_SCHEDULER")]
     pub(crate) no_scheduler: bool,

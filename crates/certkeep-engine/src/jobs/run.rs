@@ -40,7 +40,8 @@ impl Engine {
         let engine = self.clone();
         let actor = actor.clone();
         let kind = kind.to_string();
-        tokio::spawn(async move {
+        let job_id = id.as_str().to_string();
+        let handle = tokio::spawn(async move {
             let progress = JobProgress::default();
             let work = work(engine.clone(), actor, progress.clone());
             tokio::pin!(work);
@@ -67,8 +68,49 @@ impl Engine {
                     id.as_str()
                 );
             }
+            if let Ok(mut running) = engine.running_jobs.lock() {
+                running.remove(id.as_str());
+            }
         });
+        if let Ok(mut running) = self.running_jobs.lock() {
+            running.retain(|_, h| !h.is_finished());
+            running.insert(job_id, handle);
+        }
         Ok(JobView::from(&job))
+    }
+
+    /// At shutdown: lets this process's running jobs finish within `grace`, then stops the
+    /// rest and marks them interrupted (their leases are taken over by the next holder, which
+    /// sees this process gone). Returns (finished, interrupted).
+    pub async fn stop_jobs(&self, grace: Duration) -> (usize, usize) {
+        let handles: Vec<(String, tokio::task::JoinHandle<()>)> = match self.running_jobs.lock() {
+            Ok(mut running) => running.drain().collect(),
+            Err(_) => Vec::new(),
+        };
+        let deadline = tokio::time::Instant::now() + grace;
+        let (mut finished, mut interrupted) = (0, 0);
+        for (id, mut handle) in handles {
+            match tokio::time::timeout_at(deadline, &mut handle).await {
+                Ok(_) => finished += 1,
+                Err(_) => {
+                    handle.abort();
+                    interrupted += 1;
+                    if let Ok(job_id) = JobId::parse(&id) {
+                        let _ = self
+                            .store
+                            .finish_job(
+                                &job_id,
+                                JobStatus::Interrupted,
+                                None,
+                                Some("interrupted: the server stopped before it finished".into()),
+                                self.now(),
+                            )
+                            .await;
+                    }
+                }
+            }
+        }
+        (finished, interrupted)
     }
 
     async fn write_progress(&self, id: &JobId, p: &JobProgress) {

@@ -120,6 +120,7 @@ async fn inventory(
                 ca_file: Some(emulator.ca_path()),
             }],
             azure: Default::default(),
+            server: Default::default(),
         },
     )?;
     let ctx = Context {

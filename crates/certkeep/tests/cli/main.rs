@@ -13,3 +13,4 @@ mod formats;
 mod local_delete;
 mod partial;
 mod secrets;
+mod serve;

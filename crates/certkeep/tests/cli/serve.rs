@@ -1,0 +1,123 @@
+//! `certkeep serve`'s settings: the config file's `[server]` section, overridden by
+//! `CERTKEEP_` variables, overridden by flags; a setting that cannot work is refused (exit 2)
+//! before anything listens; a good one serves until SIGTERM.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt as _, BufReader};
+
+use crate::common::Cli;
+
+fn with_server_section(cli: &Cli, section: &str) {
+    let mut text = std::fs::read_to_string(&cli.config).expect("config");
+    text.push_str("\n[server]\n");
+    text.push_str(section);
+    std::fs::write(&cli.config, text).expect("config");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_reads_the_file_then_the_environment_then_flags() {
+    let cli = Cli::new("serve-settings");
+    // The file alone: plain HTTP off loopback is refused, naming the setting.
+    with_server_section(&cli, "listen = \"0.0.0.0:18099\"\n");
+    cli.cmd(&["serve"])
+        .run()
+        .await
+        .fails(2, "listen: plain HTTP is only served on a loopback address");
+    // The environment wins over the file, a flag over the environment.
+    cli.cmd(&["serve", "--listen", "0.0.0.0:18098"])
+        .env("CERTKEEP_LISTEN", "127.0.0.1:0")
+        .run()
+        .await
+        .fails(2, "plain HTTP is only served on a loopback address");
+    // A bad value in the file names it.
+    let cli = Cli::new("serve-settings-bad");
+    with_server_section(&cli, "session_idle = \"soon\"\n");
+    cli.cmd(&["serve", "--listen", "127.0.0.1:0"])
+        .run()
+        .await
+        .fails(2, "[server].session_idle");
+    let cli = Cli::new("serve-settings-unknown");
+    with_server_section(&cli, "listn = \"127.0.0.1:0\"\n");
+    cli.cmd(&["serve"]).run().await.fails(2, "server.listn");
+}
+
+/// Starts `serve` with the config's settings and `CERTKEEP_LISTEN=127.0.0.1:0`; returns the
+/// process, its URL and the one-time password when it printed one.
+async fn start(cli: &Cli) -> (tokio::process::Child, String, Option<String>) {
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_certkeep"))
+        .args(["serve"])
+        .env("CERTKEEP_DATA_DIR", &cli.data_dir)
+        .env("CERTKEEP_CONFIG", &cli.config)
+        .env("CERTKEEP_LISTEN", "127.0.0.1:0")
+        .env_remove("CERTKEEP_DATABASE_URL")
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn serve");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let mut password = None;
+    let url = tokio::time::timeout(Duration::from_secs(60), async {
+        let mut next_is_password = false;
+        while let Ok(Some(line)) = lines.next_line().await {
+            if next_is_password && !line.trim().is_empty() {
+                password = Some(line.trim().to_string());
+                next_is_password = false;
+            }
+            if line.contains("one-time password") {
+                next_is_password = true;
+            }
+            if let Some(rest) = line.strip_prefix("Certkeep is serving ") {
+                return rest.split_whitespace().next().map(str::to_string);
+            }
+        }
+        None
+    })
+    .await
+    .expect("serve starts")
+    .expect("serve prints its URL");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, url, password)
+}
+
+async fn sigterm(mut child: tokio::process::Child) {
+    let pid = child.id().expect("pid");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .expect("serve stops within 30 s of SIGTERM")
+        .expect("wait");
+    assert!(status.success(), "{status:?}");
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_from_the_environment_answers_and_stops_on_sigterm() {
+    let cli = Cli::new("serve-run");
+    with_server_section(&cli, "listen = \"0.0.0.0:18097\"\nscheduler = false\n");
+    let (child, url, password) = start(&cli).await;
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let password = password.expect("the one-time password is printed at first start");
+    assert!(password.len() >= 16, "{password}");
+    let r = reqwest::get(format!("{url}/readyz")).await.expect("readyz");
+    assert_eq!(r.status(), 200);
+    sigterm(child).await;
+    // The password was kept (as a hash): it signs in after a restart, and none is printed again.
+    let (child, url, again) = start(&cli).await;
+    assert_eq!(again, None, "a second start prints no password");
+    let login = reqwest::Client::new()
+        .post(format!("{url}/api/v1/session"))
+        .json(&serde_json::json!({"username": "admin", "password": password}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(login.status(), 200);
+    sigterm(child).await;
+}
