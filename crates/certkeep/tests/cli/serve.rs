@@ -121,3 +121,112 @@ async fn serve_from_the_environment_answers_and_stops_on_sigterm() {
     assert_eq!(login.status(), 200);
     sigterm(child).await;
 }
+
+/// The first `Set-Cookie` of a sign-in as `(name, attributes)`.
+async fn sign_in_cookie(
+    http: &reqwest::Client,
+    url: &str,
+    password: &str,
+    headers: &[(&str, &str)],
+) -> String {
+    let mut req = http
+        .post(format!("{url}/api/v1/session"))
+        .json(&serde_json::json!({"username": "admin", "password": password}));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let r = req.send().await.expect("login");
+    assert_eq!(r.status(), 200);
+    r.headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .expect("a session cookie")
+        .to_string()
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_with_a_self_signed_certificate_and_secure_cookies() {
+    let cli = Cli::new("serve-tls");
+    with_server_section(&cli, "tls_self_signed = true\nscheduler = false\n");
+    let (child, url, password) = start(&cli).await;
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    let cert_file = cli.data_dir.join("tls").join("server.crt");
+    let pem = std::fs::read(&cert_file).expect("the certificate is kept in the data directory");
+    let key_file = cli.data_dir.join("tls").join("server.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&key_file)
+            .expect("key")
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600, "the key is private");
+    }
+    // Trusting exactly that certificate verifies the connection (name 127.0.0.1 in its SANs).
+    let http = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(&pem).expect("PEM")])
+        .build()
+        .expect("client");
+    let r = http
+        .get(format!("{url}/readyz"))
+        .send()
+        .await
+        .expect("HTTPS readyz");
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers().get("strict-transport-security").is_some(),
+        "HSTS over HTTPS"
+    );
+    let cookie = sign_in_cookie(&http, &url, &password.expect("password"), &[]).await;
+    assert!(cookie.starts_with("__Host-certkeep_session="), "{cookie}");
+    for attr in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(attr), "{attr} in {cookie}");
+    }
+    sigterm(child).await;
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_headers_count_only_from_a_trusted_proxy() {
+    // Trusted: 127.0.0.1 (the test is the proxy): X-Forwarded-Proto https makes cookies Secure.
+    let cli = Cli::new("serve-proxy");
+    with_server_section(
+        &cli,
+        "behind_proxy = true\ntrusted_proxies = [\"127.0.0.1\"]\nscheduler = false\n",
+    );
+    let (child, url, password) = start(&cli).await;
+    let password = password.expect("password");
+    let http = reqwest::Client::new();
+    let cookie = sign_in_cookie(&http, &url, &password, &[("x-forwarded-proto", "https")]).await;
+    assert!(
+        cookie.starts_with("__Host-certkeep_session=") && cookie.contains("Secure"),
+        "{cookie}"
+    );
+    let plain = sign_in_cookie(&http, &url, &password, &[]).await;
+    assert!(
+        plain.starts_with("certkeep_session=") && !plain.contains("Secure"),
+        "{plain}"
+    );
+    sigterm(child).await;
+    // Not trusted: the same header changes nothing.
+    let cli = Cli::new("serve-proxy-untrusted");
+    with_server_section(
+        &cli,
+        "behind_proxy = true\ntrusted_proxies = [\"10.9.8.7\"]\nscheduler = false\n",
+    );
+    let (child, url, password) = start(&cli).await;
+    let cookie = sign_in_cookie(
+        &http,
+        &url,
+        &password.expect("password"),
+        &[("x-forwarded-proto", "https")],
+    )
+    .await;
+    assert!(
+        cookie.starts_with("certkeep_session=") && !cookie.contains("Secure"),
+        "{cookie}"
+    );
+    sigterm(child).await;
+}
