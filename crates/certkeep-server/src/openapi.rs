@@ -16,7 +16,7 @@ use crate::api;
     paths(
         api::health::live, api::health::ready,
         api::session::login, api::session::whoami, api::session::logout, api::session::change_password,
-        api::users::list, api::users::create, api::users::show, api::users::update, api::users::delete,
+        api::users::list, api::users::create, api::users::show, api::users::update, api::users::delete, api::users::roles,
         api::tokens::list, api::tokens::create, api::tokens::revoke,
         api::credentials::list, api::credentials::show, api::credentials::add, api::credentials::rotate, api::credentials::remove,
         api::inventory::vaults, api::inventory::sync_vaults, api::inventory::issuers, api::inventory::sync_issuers,

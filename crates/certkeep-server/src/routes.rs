@@ -26,6 +26,7 @@ pub(crate) fn api() -> Router<AppState> {
             "/api/v1/users/{id}",
             get(users::show).patch(users::update).delete(users::delete),
         )
+        .route("/api/v1/roles", get(users::roles))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route(

@@ -17,6 +17,31 @@ pub use users::{FIRST_ADMIN, NewUserInput, UserChange, UserView};
 
 use crate::Actor;
 
+/// A role and what it may do (for the admin screens and `GET /api/v1/roles`).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct RoleView {
+    pub name: &'static str,
+    /// Higher includes lower: admin 3, operator 2, auditor 1.
+    pub rank: u8,
+    pub may: &'static str,
+}
+
+/// The three roles, highest first.
+pub fn roles() -> Vec<RoleView> {
+    Role::ALL
+        .into_iter()
+        .map(|r| RoleView {
+            name: r.as_str(),
+            rank: r.rank(),
+            may: match r {
+                Role::Admin => "everything: users, API tokens of anyone, Azure credentials, and all an operator may",
+                Role::Operator => "discovery, vault and issuer sync, certificate requests, renewals, TLS secrets, deletes from Certkeep and exclusions, and all an auditor may",
+                Role::Auditor => "read everything, the audit log included, and make API tokens for themselves; change nothing",
+            },
+        })
+        .collect()
+}
+
 /// How a request proved who it is.
 #[derive(Debug, Clone)]
 pub enum Via {

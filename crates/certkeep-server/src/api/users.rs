@@ -114,3 +114,10 @@ pub async fn delete(
     st.engine.delete_user(&p.actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[utoipa::path(get, path = "/api/v1/roles", tag = "users", operation_id = "users_roles",
+    responses((status = 200, description = "OK", body = [certkeep_engine::access::RoleView])))]
+pub async fn roles(auth: Auth) -> ApiResult<axum::Json<Vec<certkeep_engine::access::RoleView>>> {
+    auth.require(Role::Auditor)?;
+    Ok(axum::Json(certkeep_engine::access::roles()))
+}
