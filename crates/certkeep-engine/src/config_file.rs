@@ -92,7 +92,10 @@ pub fn server_section(path: Option<&Path>) -> Result<ServerSection, EngineError>
     let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read it: {e}")))?;
     let mut section = parse(&text).map_err(bad)?.server;
     let base = path.parent().unwrap_or(Path::new("."));
-    for p in [&mut section.tls_cert, &mut section.tls_key].into_iter().flatten() {
+    for p in [&mut section.tls_cert, &mut section.tls_key]
+        .into_iter()
+        .flatten()
+    {
         *p = base.join(&*p);
     }
     Ok(section)
