@@ -2,12 +2,10 @@
 //! PEM / DER / chain downloads.
 
 use axum::extract::{Path, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use certkeep_engine::Scope;
 use certkeep_engine::access::Role;
 use certkeep_engine::queries::CertificateFacetsView;
-use certkeep_engine::tls_manage::ExportFormat;
 use certkeep_engine::views::{
     CertificateQuery, CertificateSort, CertificateView, IssuerKind, Listing, ShowVersions,
 };
@@ -175,12 +173,7 @@ pub async fn export(
     ApiQuery(p): ApiQuery<ExportParams>,
 ) -> ApiResult<Response> {
     let principal = auth.require(Role::Auditor)?;
-    let format = match p.format.as_deref() {
-        None | Some("pem") => ExportFormat::Pem,
-        Some("der") => ExportFormat::Der,
-        Some("chain") => ExportFormat::Chain,
-        Some(_) => return Err(ApiError::invalid("format", "must be pem, der or chain")),
-    };
+    let format = super::download::format(p.format.as_deref())?;
     let exported = st
         .engine
         .export_certificate(
@@ -191,25 +184,5 @@ pub async fn export(
             format,
         )
         .await?;
-    let (content_type, ext) = match format {
-        ExportFormat::Der => ("application/pkix-cert", "cer"),
-        ExportFormat::Pem => ("application/x-pem-file", "pem"),
-        ExportFormat::Chain => ("application/x-pem-file", "chain.pem"),
-    };
-    let file: String = exported
-        .name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-        .collect();
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}.{ext}\""),
-            ),
-        ],
-        exported.bytes,
-    )
-        .into_response())
+    Ok(super::download::attachment(exported, format))
 }

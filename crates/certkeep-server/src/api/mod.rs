@@ -3,6 +3,7 @@
 
 pub mod certificates;
 pub mod credentials;
+pub mod download;
 pub mod health;
 pub mod inventory;
 pub mod jobs;

@@ -5,13 +5,12 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Multipart, Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use certkeep_engine::Scope;
 use certkeep_engine::access::Role;
 use certkeep_engine::tls_manage::{
-    CreateSecret, CreatedSecret, ExportFormat, RediscoverReport, UpdateSecret, UploadFormat,
-    parse_date,
+    CreateSecret, CreatedSecret, RediscoverReport, UpdateSecret, UploadFormat, parse_date,
 };
 use certkeep_engine::views::{CertificateView, SecretView};
 use serde::Deserialize;
@@ -190,19 +189,10 @@ pub async fn export_certificate(
     ApiQuery(q): ApiQuery<SecretExportParams>,
 ) -> ApiResult<Response> {
     let p = auth.require(Role::Auditor)?;
-    let format = match q.format.as_deref() {
-        None | Some("pem") => ExportFormat::Pem,
-        Some("der") => ExportFormat::Der,
-        Some("chain") => ExportFormat::Chain,
-        Some(_) => return Err(ApiError::invalid("format", "must be pem, der or chain")),
-    };
+    let format = super::download::format(q.format.as_deref())?;
     let exported = st
         .engine
         .export_secret_certificate(&p.actor, &Scope::vault(credential, vault), &name, format)
         .await?;
-    let content_type = match format {
-        ExportFormat::Der => "application/pkix-cert",
-        _ => "application/x-pem-file",
-    };
-    Ok(([(header::CONTENT_TYPE, content_type)], exported.bytes).into_response())
+    Ok(super::download::attachment(exported, format))
 }
