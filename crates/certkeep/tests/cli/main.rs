@@ -14,3 +14,4 @@ mod local_delete;
 mod partial;
 mod secrets;
 mod serve;
+mod serve_canary;

@@ -16,13 +16,13 @@ const SUBSCRIPTION: &str = "7c9e1a3b-5d7f-4b9c-8a1e-3c5e7a9b1d62";
 const VAULT: &str = "kv-cli-secrets";
 
 /// A leaf with its key, issued by a root.
-struct Pki {
+pub(crate) struct Pki {
     root: Vec<u8>,
     leaf: Vec<u8>,
     key: Vec<u8>,
 }
 
-fn pki(cn: &str) -> Pki {
+pub(crate) fn pki(cn: &str) -> Pki {
     let root_key = KeyPair::generate().unwrap();
     let mut root_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     root_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -45,7 +45,7 @@ fn pki(cn: &str) -> Pki {
 }
 
 impl Pki {
-    fn pfx(&self, password: &str) -> Vec<u8> {
+    pub(crate) fn pfx(&self, password: &str) -> Vec<u8> {
         certkeep_core::pfx::write_pfx(&self.key, &[self.leaf.clone(), self.root.clone()], password)
             .unwrap()
     }
@@ -88,7 +88,7 @@ async fn deletes() -> u64 {
     c["by_route"]["kv.secrets.delete"].as_u64().unwrap_or(0)
 }
 
-fn files_under(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
