@@ -47,7 +47,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 _ => ("invalid_input", inner.to_string()),
             };
             let mut err = ApiError::new(StatusCode::BAD_REQUEST, code, message);
-            if path != "." && !path.is_empty() {
+            if path != "." && path != "?" && !path.is_empty() {
                 err.field = Some(path);
             } else if let Some(name) = missing_field(&inner.to_string()) {
                 err.field = Some(name);
@@ -117,7 +117,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
             Err(e) => {
                 let path = e.path().to_string();
                 let message = e.into_inner().to_string();
-                let field = if path != "." && !path.is_empty() {
+                let field = if path != "." && path != "?" && !path.is_empty() {
                     Some(path)
                 } else {
                     missing_field(&message).or_else(|| unknown_field(&message))

@@ -46,7 +46,9 @@ pub enum ServerError {
 pub fn app(state: AppState) -> Router {
     let https = security::Https(state.settings.is_https());
     let doc = openapi::document();
-    let api = routes::api().layer(from_fn_with_state(state.clone(), auth::middleware));
+    let api = routes::api()
+        .layer(from_fn_with_state(state.clone(), auth::middleware))
+        .layer(from_fn(error::json_errors));
     Router::new()
         .merge(api)
         .merge(routes::health())

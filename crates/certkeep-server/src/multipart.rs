@@ -34,6 +34,14 @@ impl Form {
     }
 }
 
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("the upload is larger than the limit of {MAX_UPLOAD_BYTES} bytes"),
+    )
+}
+
 fn bad(message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "invalid_multipart", message)
 }
@@ -45,12 +53,11 @@ pub(crate) async fn read(mut m: Multipart, allowed: &[&str]) -> Result<Form, Api
         let field = match m.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    format!("the upload is larger than the limit of {MAX_UPLOAD_BYTES} bytes"),
-                ));
+            Err(e)
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE
+                    || e.body_text().contains("length limit") =>
+            {
+                return Err(too_large());
             }
             Err(e) => {
                 return Err(bad(format!(
@@ -61,10 +68,15 @@ pub(crate) async fn read(mut m: Multipart, allowed: &[&str]) -> Result<Form, Api
         };
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" {
-            let bytes = field
-                .bytes()
-                .await
-                .map_err(|e| bad(format!("part 'file': {}", e.body_text())))?;
+            let bytes = field.bytes().await.map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE
+                    || e.body_text().contains("length limit")
+                {
+                    too_large()
+                } else {
+                    bad(format!("part 'file': {}", e.body_text()))
+                }
+            })?;
             if form.file.replace(bytes.to_vec()).is_some() {
                 return Err(
                     ApiError::invalid("file", "give one file").with_code("invalid_multipart")

@@ -148,9 +148,7 @@ impl crate::Engine {
 
     /// One request.
     pub async fn show_request(&self, id: &str) -> Result<RequestView, crate::EngineError> {
-        let req = self
-            .find_request(&certkeep_store::RequestId::parse(id)?)
-            .await?;
+        let req = self.find_request(&super::requests::request_id(id)?).await?;
         self.request_view(&req).await
     }
 }
@@ -158,4 +156,11 @@ impl crate::Engine {
 /// The request vocabulary front ends fill in (the form as typed).
 pub mod raw {
     pub use certkeep_core::request::{Criticality, RawRequest};
+}
+
+/// A request id as typed: one that is not an id names no request (not found, not a 500).
+pub(crate) fn request_id(id: &str) -> Result<certkeep_store::RequestId, crate::EngineError> {
+    certkeep_store::RequestId::parse(id.trim()).map_err(|_| crate::EngineError::NotFound {
+        what: format!("request {id}"),
+    })
 }

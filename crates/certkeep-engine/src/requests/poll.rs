@@ -110,7 +110,7 @@ impl Engine {
         let deadline = tokio::time::Instant::now() + timeout;
         let results: Vec<Result<RequestView, EngineError>> = futures::stream::iter(ids.to_vec())
             .map(|id| async move {
-                let id = RequestId::parse(&id)?;
+                let id = super::request_id(&id)?;
                 let mut delay = FIRST;
                 let mut failures = 0;
                 let mut req = self.find_request(&id).await?;

@@ -1,7 +1,7 @@
 //! Requests of issuer `Unknown` (an external CA): the CSR to download, and merging the signed
 //! certificate back; cancelling a pending request, and deleting a failed or cancelled operation.
 
-use certkeep_store::{RequestId, RequestStatus, RequestUpdate};
+use certkeep_store::{RequestStatus, RequestUpdate};
 use serde_json::json;
 
 use super::RequestView;
@@ -12,7 +12,7 @@ use crate::{Actor, Engine, EngineError};
 impl Engine {
     /// The pending request's CSR, PEM (`CERTIFICATE REQUEST`).
     pub async fn request_csr(&self, id: &str) -> Result<String, EngineError> {
-        let req = self.find_request(&RequestId::parse(id)?).await?;
+        let req = self.find_request(&super::request_id(id)?).await?;
         let der = match &req.csr_der {
             Some(der) => der.clone(),
             None => {
@@ -41,7 +41,7 @@ impl Engine {
         id: &str,
         file: &[u8],
     ) -> Result<RequestView, EngineError> {
-        let req = self.find_request(&RequestId::parse(id)?).await?;
+        let req = self.find_request(&super::request_id(id)?).await?;
         let target = self.request_target(&req).await;
         self.audited(actor, "certificate.merge", &target, async {
             if !req.status.is_open() {
@@ -88,7 +88,7 @@ impl Engine {
         actor: &Actor,
         id: &str,
     ) -> Result<RequestView, EngineError> {
-        let req = self.find_request(&RequestId::parse(id)?).await?;
+        let req = self.find_request(&super::request_id(id)?).await?;
         let target = self.request_target(&req).await;
         self.audited(actor, "certificate.cancel", &target, async {
             if req.status != RequestStatus::InProgress {
@@ -125,7 +125,7 @@ impl Engine {
         actor: &Actor,
         id: &str,
     ) -> Result<RequestView, EngineError> {
-        let req = self.find_request(&RequestId::parse(id)?).await?;
+        let req = self.find_request(&super::request_id(id)?).await?;
         let target = self.request_target(&req).await;
         self.audited(actor, "certificate.pending.delete", &target, async {
             if !matches!(req.status, RequestStatus::Failed | RequestStatus::Cancelled) {

@@ -34,7 +34,7 @@ pub struct CertificateParams {
     pub expiring_within_days: Option<i64>,
     /// Policy issuer name (`Self`, `Unknown`, an issuer's name).
     pub issuer: Option<String>,
-    /// `self`, `integrated_ca` or `unknown`.
+    /// `self_signed` (or `self`), `integrated_ca` or `unknown`, as listings spell it.
     pub issuer_kind: Option<String>,
     /// `RSA` or `EC`.
     pub key_type: Option<String>,
@@ -56,13 +56,13 @@ fn query(p: &CertificateParams) -> Result<CertificateQuery, ApiError> {
     let (state, expiring_within) = params::state(&p.state, p.expiring_within_days)?;
     let issuer_kind = match p.issuer_kind.as_deref() {
         None => None,
-        Some("self") => Some(IssuerKind::SelfSigned),
+        Some("self" | "self_signed") => Some(IssuerKind::SelfSigned),
         Some("integrated_ca") => Some(IssuerKind::IntegratedCa),
         Some("unknown") => Some(IssuerKind::Unknown),
         Some(_) => {
             return Err(ApiError::invalid(
                 "issuer_kind",
-                "must be self, integrated_ca or unknown",
+                "must be self_signed (or self), integrated_ca or unknown",
             ));
         }
     };

@@ -39,7 +39,8 @@ pub async fn show(
 #[serde(deny_unknown_fields)]
 pub struct NewCredentialBody {
     pub name: String,
-    /// A cloud of the configuration (`azure` by default).
+    /// `AzurePublic` (default), `AzureChina`, `AzureUSGovernment`, or a custom cloud of the
+    /// configuration file.
     #[serde(default = "azure")]
     pub cloud: String,
     /// The Directory (tenant) ID.
@@ -52,7 +53,7 @@ pub struct NewCredentialBody {
 }
 
 fn azure() -> String {
-    "azure".into()
+    "AzurePublic".into()
 }
 
 #[utoipa::path(operation_id = "credentials_add", post, path = "/api/v1/credentials", tag = "credentials", request_body = NewCredentialBody,

@@ -17,7 +17,8 @@ pub fn client_info(st: &AppState, req: &Request) -> ClientInfo {
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
+        // A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d.
+        .map(|c| c.0.ip().to_canonical());
     let direct = ClientInfo {
         addr: peer,
         https: st.settings.is_https(),
@@ -36,7 +37,7 @@ pub fn client_info(st: &AppState, req: &Request) -> ClientInfo {
     let forwarded = header("x-forwarded-for").and_then(|list| {
         list.split(',')
             .rev()
-            .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+            .filter_map(|a| a.trim().parse::<IpAddr>().ok().map(|ip| ip.to_canonical()))
             .find(|ip| !trusted(ip))
     });
     let https = header("x-forwarded-proto")

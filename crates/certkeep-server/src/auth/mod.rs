@@ -34,6 +34,9 @@ fn is_unsafe(m: &Method) -> bool {
 /// checks CSRF on cookie-authenticated unsafe requests, and refuses tokens in query strings.
 pub async fn middleware(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
     let asked = Asked {
+        // Signing in ignores any session cookie the browser still sends (one that ended, or
+        // one of another user): the sign-in makes a new session.
+        signing_in: req.method() == Method::POST && req.uri().path() == "/api/v1/session",
         query: req.uri().query().map(str::to_string),
         headers: req.headers().clone(),
         method: req.method().clone(),
@@ -55,6 +58,7 @@ pub async fn middleware(State(st): State<AppState>, mut req: Request, next: Next
 
 /// What authentication looks at (owned, so the request's body is not held across awaits).
 struct Asked {
+    signing_in: bool,
     query: Option<String>,
     headers: axum::http::HeaderMap,
     method: Method,
@@ -86,6 +90,9 @@ async fn resolve(st: &AppState, req: &Asked) -> Result<Option<Principal>, ApiErr
                 "the API token is not valid (unknown, expired or revoked)",
             )),
         };
+    }
+    if req.signing_in {
+        return Ok(None);
     }
     let Some(cookie) = cookies::read(&req.headers, session_cookie_name(req.https)) else {
         return Ok(None);

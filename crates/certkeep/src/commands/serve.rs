@@ -103,16 +103,18 @@ pub(super) async fn run(ctx: &Context, args: &ServeArgs) -> CliResult {
         .check()
         .map_err(|e| certkeep_engine::EngineError::invalid(e.field, e.reason))?;
     let engine = Arc::new(ctx.open().await?);
+    let grace = Duration::from_secs(settings.shutdown_grace_secs);
+    let server = Server::start(engine.clone(), settings)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // Only once the server runs: a start that fails (TLS, a port in use) must not create the
+    // user and lose the password it printed.
     if let Some(password) = engine.bootstrap_admin().await? {
         eprintln!(
             "First start: created user '{}' with the one-time password\n\n    {password}\n\nIt is shown only now and must be changed at first sign-in.",
             certkeep_engine::access::FIRST_ADMIN
         );
     }
-    let grace = Duration::from_secs(settings.shutdown_grace_secs);
-    let server = Server::start(engine.clone(), settings)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
     eprintln!(
         "Certkeep is serving {url}  (API {url}/api/v1, Swagger UI {url}/api/docs); Ctrl-C stops it",
         url = server.url()
