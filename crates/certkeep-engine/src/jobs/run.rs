@@ -43,16 +43,25 @@ impl Engine {
         let job_id = id.as_str().to_string();
         let handle = tokio::spawn(async move {
             let progress = JobProgress::default();
-            let work = work(engine.clone(), actor, progress.clone());
-            tokio::pin!(work);
-            let mut beat = tokio::time::interval(Duration::from_secs(HEARTBEAT_SECS));
-            beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-            let result = loop {
-                tokio::select! {
-                    r = &mut work => break r,
-                    _ = beat.tick() => engine.write_progress(&id, &progress).await,
-                }
+            // The heartbeat writes from a task of its own: written inside this task (a select!
+            // arm), it would stop polling the work while waiting for the database, and a
+            // work holding SQLite's one write connection would then never let it go (the
+            // write pool's 30 s timeout was the only way out).
+            let beat = {
+                let (engine, id, progress) = (engine.clone(), id.clone(), progress.clone());
+                tokio::spawn(async move {
+                    let mut every = tokio::time::interval(Duration::from_secs(HEARTBEAT_SECS));
+                    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+                    every.tick().await;
+                    loop {
+                        every.tick().await;
+                        engine.write_progress(&id, &progress).await;
+                    }
+                })
             };
+            let result = work(engine.clone(), actor, progress.clone()).await;
+            beat.abort();
+            let _ = beat.await;
             engine.write_progress(&id, &progress).await;
             let (status, outcome, error) = match result {
                 Ok(r) => (r.status(), Some(r.outcome), None),
