@@ -185,7 +185,11 @@ impl Engine {
                     ))
                 }
             }
-            Err(e) => Err(format!("the database does not answer: {e}")),
+            Err(e) => {
+                // The cause is logged; anyone may call /readyz, so it gets no detail.
+                tracing::warn!("readiness: the database does not answer: {e}");
+                Err("the database does not answer".into())
+            }
         }
     }
 

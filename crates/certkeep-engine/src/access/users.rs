@@ -257,6 +257,13 @@ impl Engine {
                 .await?;
             if ends_sessions {
                 self.store.delete_sessions_of_user(&user.id).await?;
+                // A reset or a disabled account means the old credentials are not trusted:
+                // the user's API tokens go with the sessions.
+                for t in self.store.list_api_tokens(Some(&user.id)).await? {
+                    if t.revoked_at.is_none() {
+                        self.store.revoke_api_token(&t.id, self.now(), None).await?;
+                    }
+                }
             }
             Ok(UserView::from(&updated))
         })
@@ -267,7 +274,12 @@ impl Engine {
     pub async fn delete_user(&self, actor: &Actor, id: &str) -> Result<(), EngineError> {
         self.audited(actor, "user.delete", id, async {
             let user = self.user_by_id(id).await?;
-            if actor == &Actor::user(&user.username) {
+            let own = match actor {
+                Actor::User { name } => name.eq_ignore_ascii_case(&user.username),
+                Actor::ApiToken { owner, .. } => owner.eq_ignore_ascii_case(&user.username),
+                _ => false,
+            };
+            if own {
                 return Err(EngineError::Refused {
                     reason: "you cannot delete yourself".into(),
                 });
@@ -307,7 +319,11 @@ impl Engine {
         let actor = &principal.actor;
         self.audited(actor, "user.password", &principal.username, async {
             let user = self.user_by_id(principal.user_id.as_str()).await?;
-            if !password::verify(current, &user.password_hash) {
+            let (typed, hash) = (current.to_string(), user.password_hash.clone());
+            let matches = tokio::task::spawn_blocking(move || password::verify(&typed, &hash))
+                .await
+                .unwrap_or(false);
+            if !matches {
                 return Err(EngineError::invalid(
                     "current_password",
                     "is not your current password",
