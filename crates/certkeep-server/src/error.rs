@@ -223,3 +223,14 @@ pub async fn json_errors(req: axum::extract::Request, next: axum::middleware::Ne
     };
     ApiError::new(status, code, message).into_response()
 }
+
+/// Refuses a NUL character anywhere in the path or query (`%00`): no name, id or filter holds
+/// one, and PostgreSQL cannot even take it as a parameter.
+pub async fn refuse_nul(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let uri = req.uri();
+    let has_nul = |text: &str| text.to_ascii_lowercase().contains("%00");
+    if has_nul(uri.path()) || uri.query().is_some_and(has_nul) {
+        return ApiError::invalid("url", "a NUL character is not allowed").into_response();
+    }
+    next.run(req).await
+}

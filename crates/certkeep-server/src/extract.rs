@@ -32,6 +32,10 @@ fn body_error(e: axum::extract::rejection::BytesRejection) -> ApiError {
 
 /// Parses JSON, naming the path of a wrong field (`policy.key_size`) in `field`.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // No field holds a NUL (and PostgreSQL cannot store one).
+    if bytes.contains(&0) || bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+        return Err(ApiError::invalid("body", "a NUL character is not allowed"));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let parsed = serde_path_to_error::deserialize::<_, T>(&mut de);
     let value = match parsed {

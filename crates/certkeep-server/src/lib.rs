@@ -48,6 +48,7 @@ pub fn app(state: AppState) -> Router {
     let doc = openapi::document();
     let api = routes::api()
         .layer(from_fn_with_state(state.clone(), auth::middleware))
+        .layer(from_fn(error::refuse_nul))
         .layer(from_fn(error::json_errors));
     Router::new()
         .merge(api)

@@ -87,6 +87,12 @@ pub(crate) async fn read(mut m: Multipart, allowed: &[&str]) -> Result<Form, Api
                 .text()
                 .await
                 .map_err(|e| bad(format!("part '{name}': {}", e.body_text())))?;
+            if text.contains('\0') {
+                return Err(
+                    ApiError::invalid(name.clone(), "a NUL character is not allowed")
+                        .with_code("invalid_multipart"),
+                );
+            }
             form.fields.insert(name, text);
         } else {
             return Err(ApiError::invalid(

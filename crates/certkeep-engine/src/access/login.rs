@@ -80,9 +80,20 @@ impl Engine {
         throttle: ThrottlePolicy,
     ) -> Result<LoginOutcome, EngineError> {
         let name = username.trim().to_ascii_lowercase();
+        // A name no user can have (too long, control characters) fails like a wrong user,
+        // counted against the client address only.
+        let plausible =
+            !name.is_empty() && name.len() <= 128 && !name.chars().any(char::is_control);
+        let name = if plausible {
+            name
+        } else {
+            "(invalid user name)".to_string()
+        };
         let actor = Actor::user(&name);
         let now = self.now();
-        let keys: Vec<String> = std::iter::once(format!("user:{name}"))
+        let keys: Vec<String> = plausible
+            .then(|| format!("user:{name}"))
+            .into_iter()
             .chain(client_addr.map(|a| format!("addr:{a}")))
             .collect();
         for key in &keys {
@@ -102,7 +113,10 @@ impl Engine {
                 });
             }
         }
-        let user = self.store.find_user_by_name(&name).await?;
+        let user = match plausible {
+            true => self.store.find_user_by_name(&name).await?,
+            false => None,
+        };
         let hash = user
             .as_ref()
             .map_or(password::decoy_hash(), |u| u.password_hash.as_str())

@@ -7,6 +7,8 @@ use certkeep_engine::views::{ExpiryState, PageRequest, ShowVersions, TagFilter};
 use crate::error::ApiError;
 
 pub const THIRTY_DAYS: i64 = 30 * 86_400;
+/// The largest `offset` a listing takes (far beyond any inventory; databases count in i64).
+pub const MAX_OFFSET: u64 = 1_000_000_000;
 
 pub fn scope(credential: &Option<String>, vault: &Option<String>) -> Scope {
     Scope {
@@ -23,7 +25,14 @@ pub fn page(offset: Option<u64>, limit: Option<u64>) -> Result<PageRequest, ApiE
             format!("must be 1 to {}", certkeep_engine::views::MAX_PAGE_LIMIT),
         ));
     }
-    Ok(PageRequest::new(offset.unwrap_or(0), limit))
+    let offset = offset.unwrap_or(0);
+    if offset > MAX_OFFSET {
+        return Err(ApiError::invalid(
+            "offset",
+            format!("must be at most {MAX_OFFSET}"),
+        ));
+    }
+    Ok(PageRequest::new(offset, limit))
 }
 
 pub fn show(text: &Option<String>) -> Result<ShowVersions, ApiError> {

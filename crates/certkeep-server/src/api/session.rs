@@ -100,6 +100,10 @@ pub async fn whoami(auth: Auth) -> axum::Json<SessionInfo> {
               (status = 401, description = "Not signed in, or the session or token is not valid", body = ErrorBody)))]
 pub async fn logout(State(st): State<AppState>, auth: Auth, req: Request) -> ApiResult<Response> {
     st.engine.logout(&auth.0).await?;
+    // Only a session's sign-out clears the cookie: token answers never set cookies.
+    if matches!(auth.0.via, certkeep_engine::access::Via::Token { .. }) {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
     let https = client_info(&st, &req).https;
     Ok((
         StatusCode::NO_CONTENT,

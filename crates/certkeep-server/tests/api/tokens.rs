@@ -465,7 +465,6 @@ async fn token_requests_never_get_a_cookie() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: DELETE /api/v1/session with a bearer token answers 204 with a Set-Cookie (clearing certkeep_session) although no session was involved"]
 async fn signing_out_with_a_token_sets_no_cookie() {
     for s in stacks("token_logout_cookie").await {
         let admin = s.admin().await;
