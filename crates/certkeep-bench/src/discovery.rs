@@ -155,22 +155,28 @@ impl EmulatorRuntime {
     }
 }
 
-/// A store made for this run, and how to get rid of it.
-struct FreshStore {
-    store: Store,
-    shown: String,
+/// A store made for this run, and how to get rid of it (also used by `certkeep-bench api`).
+pub(crate) struct FreshStore {
+    pub(crate) store: Store,
+    /// The URL the store was opened with (for another process to open it too).
+    pub(crate) url: String,
+    pub(crate) shown: String,
     /// PostgreSQL: (admin URL, database name) to drop at the end.
-    drop_pg: Option<(String, String)>,
-    sqlite_file: Option<PathBuf>,
+    pub(crate) drop_pg: Option<(String, String)>,
+    pub(crate) sqlite_file: Option<PathBuf>,
 }
 
-async fn fresh_store(database_url: Option<&str>, dir: &Path) -> anyhow::Result<FreshStore> {
+pub(crate) async fn fresh_store(
+    database_url: Option<&str>,
+    dir: &Path,
+) -> anyhow::Result<FreshStore> {
     let Some(admin_url) = database_url else {
         let file = dir.join("certkeep.db");
         let url = format!("sqlite://{}", file.display());
         let store = Store::connect(&url).await?;
         return Ok(FreshStore {
             store,
+            url,
             shown: format!("SQLite {} (WAL, synchronous=FULL)", file.display()),
             drop_pg: None,
             sqlite_file: Some(file),
@@ -186,6 +192,7 @@ async fn fresh_store(database_url: Option<&str>, dir: &Path) -> anyhow::Result<F
         );
         return Ok(FreshStore {
             store,
+            url: admin_url.to_string(),
             shown: format!("SQLite {admin_url} (as given)"),
             drop_pg: None,
             sqlite_file: None,
@@ -215,13 +222,14 @@ async fn fresh_store(database_url: Option<&str>, dir: &Path) -> anyhow::Result<F
     let host = url.host_str().unwrap_or("localhost").to_string();
     Ok(FreshStore {
         store,
+        url: url.to_string(),
         shown: format!("PostgreSQL database {name} on {host} (dropped at the end)"),
         drop_pg: Some((admin_url.to_string(), name)),
         sqlite_file: None,
     })
 }
 
-async fn drop_store(fresh: FreshStore) -> anyhow::Result<()> {
+pub(crate) async fn drop_store(fresh: FreshStore) -> anyhow::Result<()> {
     use sea_orm::ConnectionTrait as _;
     fresh.store.close().await?;
     if let Some((admin_url, name)) = fresh.drop_pg {
@@ -234,7 +242,7 @@ async fn drop_store(fresh: FreshStore) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn file_mb(path: &Path) -> f64 {
+pub(crate) fn file_mb(path: &Path) -> f64 {
     std::fs::metadata(path)
         .map(|m| m.len() as f64 / 1_048_576.0)
         .unwrap_or(0.0)

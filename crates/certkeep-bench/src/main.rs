@@ -5,7 +5,10 @@
 //!   engine and an unchanged re-sync, against the floor the request budget and latency allow.
 //! - `certkeep-bench renew` — a bulk renewal of `Self` certificates through the engine, waited
 //!   until every new version is in the inventory, against its floor.
+//! - `certkeep-bench api` — the REST API's read endpoints under concurrent load on 100,000
+//!   certificate versions (SQLite or PostgreSQL): latency percentiles, CPU, peak RSS.
 
+mod api;
 mod discovery;
 mod emulator;
 mod model;
@@ -115,6 +118,45 @@ enum Command {
         #[arg(long)]
         call_per_certificate: bool,
     },
+    /// Server: the REST API's read endpoints (listings, filters, search, a deep page, facets,
+    /// detail, summary) at a fixed concurrency with an API token, on an inventory filled by a
+    /// bulk seed discovered through the engine; requests, errors, p50/p90/p99/max, CPU, peak
+    /// RSS, targets.
+    Api {
+        /// Bulk seed size VAULTS,CERTS,VERSIONS (100,000 versions by default).
+        #[arg(long, default_value = "20,1000,5")]
+        bulk: BulkSpec,
+        /// Requests in flight at once (one connection each).
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// Seconds of load per endpoint.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// A PostgreSQL server (postgres://…): the run creates its own database there and drops
+        /// it at the end. A sqlite: URL is used as given (a new file). Default: a new SQLite
+        /// file in a temporary directory.
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Worker threads of the load client's own runtime.
+        #[arg(long, default_value_t = 1)]
+        client_threads: usize,
+        /// Only these endpoints (comma-separated names as printed: list, expiring, vault,
+        /// issuer-self, ec-by-name, search-name, search-san, deep-page, facets, detail,
+        /// summary).
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
+        /// Keep the temporary directory and the PostgreSQL database (to inspect query plans).
+        #[arg(long)]
+        keep: bool,
+    },
+    /// The fill process of `api` (started by it; not for direct use).
+    #[command(hide = true)]
+    ApiFill {
+        #[arg(long)]
+        bulk: BulkSpec,
+        #[arg(long)]
+        dir: std::path::PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -179,5 +221,26 @@ async fn main() -> anyhow::Result<()> {
             })
             .await
         }
+        Command::Api {
+            bulk,
+            concurrency,
+            seconds,
+            database_url,
+            client_threads,
+            only,
+            keep,
+        } => {
+            api::api(api::Args {
+                bulk,
+                concurrency,
+                seconds,
+                database_url,
+                client_threads,
+                only,
+                keep,
+            })
+            .await
+        }
+        Command::ApiFill { bulk, dir } => api::fill(api::FillArgs { bulk, dir }).await,
     }
 }
