@@ -113,7 +113,8 @@ pub fn check_new(field: &'static str, password: &str, username: &str) -> Result<
             "is a commonly used password: choose another",
         ));
     }
-    if !username.is_empty() && lower.contains(&username.to_lowercase()) {
+    // Names of three letters or fewer occur in random passwords by chance; longer ones do not.
+    if username.chars().count() >= 4 && lower.contains(&username.to_lowercase()) {
         return Err(EngineError::invalid(
             field,
             "must not contain the user name",
