@@ -4,7 +4,7 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, UpdateMany,
+    QueryOrder, UpdateMany,
 };
 
 use super::access_input::{NAME_MAX_CHARS, label};
@@ -156,12 +156,7 @@ impl Store {
             .filter(cond)
             .order_by_desc(C::CreatedAt)
             .order_by_desc(C::Id);
-        let total = query.clone().count(&self.db).await?;
-        let rows = query
-            .offset(page.offset)
-            .limit(page.limit)
-            .all(&self.db)
-            .await?;
+        let (rows, total, page) = self.page_of(query, page).await?;
         Ok(Page {
             items: rows.into_iter().map(to_job).collect::<Result<_, _>>()?,
             total,

@@ -21,7 +21,7 @@ use crate::model::vault::{Issuer, Vault};
 
 impl Store {
     /// Counts the rows of `query`, then reads one page of them (already ordered).
-    async fn page_of<E: EntityTrait>(
+    pub(super) async fn page_of<E: EntityTrait>(
         &self,
         query: Select<E>,
         page: PageRequest,

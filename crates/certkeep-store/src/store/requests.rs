@@ -188,12 +188,7 @@ impl Store {
             .filter(cond)
             .order_by_desc(C::RequestedAt)
             .order_by_desc(C::Id);
-        let total = query.clone().count(&self.db).await?;
-        let rows = query
-            .offset(page.offset)
-            .limit(page.limit)
-            .all(&self.db)
-            .await?;
+        let (rows, total, page) = self.page_of(query, page).await?;
         Ok(Page {
             items: rows.into_iter().map(to_request).collect::<Result<_, _>>()?,
             total,
