@@ -79,16 +79,32 @@ struct ScopeIds {
 
 impl Engine {
     async fn scope_ids(&self, scope: &Scope) -> Result<ScopeIds, EngineError> {
-        let scope = self.resolve_scope(scope).await?;
-        let credential = match &scope.credential {
-            Some(c) => Some(self.credential(c).await?.id),
-            None => None,
+        // A vault without its credential is resolved first (it must be unambiguous).
+        let scope = match scope {
+            Scope {
+                credential: None,
+                vault: Some(_),
+            } => &self.resolve_scope(scope).await?,
+            _ => scope,
         };
-        let vault = match (&scope.credential, &scope.vault) {
-            (Some(c), Some(v)) => Some(self.vault(c, v).await?.1.id),
-            _ => None,
-        };
-        Ok(ScopeIds { credential, vault })
+        // Each name is looked up once.
+        Ok(match (&scope.credential, &scope.vault) {
+            (Some(c), Some(v)) => {
+                let (credential, vault) = self.vault(c, v).await?;
+                ScopeIds {
+                    credential: Some(credential.id),
+                    vault: Some(vault.id),
+                }
+            }
+            (Some(c), None) => ScopeIds {
+                credential: Some(self.credential(c).await?.id),
+                vault: None,
+            },
+            _ => ScopeIds {
+                credential: None,
+                vault: None,
+            },
+        })
     }
 
     async fn certificate_filter(
@@ -317,7 +333,7 @@ impl Engine {
             ..Default::default()
         };
         let key_vault = Some(CertificateSource::KeyVault);
-        let (expired, expiring) = self.distinct_expiry(&certs(Show::Current, None)).await?;
+        let (expired, expiring) = self.store.distinct_current_expiry(now, 30 * 86_400).await?;
         let secrets = |show: Show| TlsSecretFilter {
             show,
             ..Default::default()
@@ -344,33 +360,6 @@ impl Engine {
                 .await?,
             tls_secret_versions: self.store.count_tls_secrets(&secrets(Show::All)).await?,
         })
-    }
-
-    /// Distinct certificates (by SHA-256) under `filter` that are expired, and that expire
-    /// within 30 days; read page by page, without DER.
-    async fn distinct_expiry(&self, filter: &CertificateFilter) -> Result<(u64, u64), EngineError> {
-        let now = self.now();
-        let mut by_sha256 = std::collections::HashMap::new();
-        let mut page = PageRequest::new(0, certkeep_store::MAX_PAGE_LIMIT);
-        loop {
-            let rows = self
-                .store
-                .certificate_page(filter, Default::default(), false, page)
-                .await?;
-            for c in &rows.items {
-                by_sha256.insert(c.sha256_hex.clone(), c.not_after);
-            }
-            if !rows.has_more() {
-                break;
-            }
-            page.offset += rows.limit;
-        }
-        let expired = by_sha256.values().filter(|t| **t <= now).count() as u64;
-        let expiring = by_sha256
-            .values()
-            .filter(|t| **t > now && **t <= now + 30 * 86_400)
-            .count() as u64;
-        Ok((expired, expiring))
     }
 }
 

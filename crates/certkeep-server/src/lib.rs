@@ -44,7 +44,6 @@ pub enum ServerError {
 
 /// The whole application: API, docs, health, with security headers and request logs.
 pub fn app(state: AppState) -> Router {
-    let https = security::Https(state.settings.is_https());
     let doc = openapi::document();
     let api = routes::api()
         .layer(from_fn_with_state(state.clone(), auth::middleware))
@@ -54,9 +53,9 @@ pub fn app(state: AppState) -> Router {
         .merge(api)
         .merge(routes::health())
         .merge(utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))
-        .with_state(state)
+        .with_state(state.clone())
         .layer(from_fn(request_log::log))
-        .layer(from_fn_with_state(https, security::headers))
+        .layer(from_fn_with_state(state, security::headers))
 }
 
 /// A running server.

@@ -1,20 +1,21 @@
 //! Security headers on every answer, in one middleware: a CSP without `unsafe-inline`,
-//! no framing, no MIME sniffing, no referrer, no caching of API answers, and HSTS over HTTPS.
+//! no framing, no MIME sniffing, no referrer, no caching of API answers, and HSTS on answers to
+//! requests that came over HTTPS (directly, or through a trusted proxy that says so).
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use crate::auth::client::client_info;
+use crate::state::AppState;
+
 /// The content security policy: everything from this origin only, no inline code.
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// Whether the server speaks HTTPS (HSTS is sent then).
-#[derive(Clone, Copy)]
-pub struct Https(pub bool);
-
-pub async fn headers(State(https): State<Https>, req: Request, next: Next) -> Response {
+pub async fn headers(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let is_api = req.uri().path().starts_with("/api/");
+    let https = client_info(&st, &req).https;
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
     let set = |h: &mut axum::http::HeaderMap, name: HeaderName, value: &'static str| {
@@ -32,7 +33,7 @@ pub async fn headers(State(https): State<Https>, req: Request, next: Next) -> Re
     if is_api && !h.contains_key(header::CACHE_CONTROL) {
         set(h, header::CACHE_CONTROL, "no-store");
     }
-    if https.0 {
+    if https {
         set(h, header::STRICT_TRANSPORT_SECURITY, "max-age=31536000");
     }
     resp

@@ -25,7 +25,7 @@ mod store;
 mod tx;
 
 /// The schema version this build migrates to (a server is ready only at this version).
-pub const LATEST_MIGRATION: i64 = 3;
+pub const LATEST_MIGRATION: i64 = 4;
 
 pub use clock::{Clock, SystemClock};
 pub use connect::{Backend, redact_database_url};

@@ -16,14 +16,19 @@ use sea_orm::{
 
 use crate::entities::{
     api_token, audit_event, certificate, certificate_request, credential, discovery_exclusion,
-    issuer, job, lease, login_throttle, schema_migration, session, sync_run, tls_secret, user,
-    vault,
+    inventory_generation, issuer, job, lease, login_throttle, schema_migration, session, sync_run,
+    tls_secret, user, vault,
 };
 use crate::tx::{Lock, begin_write};
 use crate::{Backend, StoreError};
 
 /// Every migration this build knows: version and name, in order.
-pub(crate) const MIGRATIONS: &[(i64, &str)] = &[(1, "inventory"), (2, "requests"), (3, "access")];
+pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
+    (1, "inventory"),
+    (2, "requests"),
+    (3, "access"),
+    (4, "listing"),
+];
 
 /// Columns of the entities that a later migration adds: (table, column). Migration 1 leaves them
 /// out, so it creates exactly the tables it always created.
@@ -35,6 +40,7 @@ fn statements(version: i64, backend: DbBackend) -> Vec<Statement> {
         1 => inventory(backend),
         2 => requests(backend),
         3 => access(backend),
+        4 => listing(backend),
         _ => Vec::new(),
     }
 }
@@ -188,6 +194,104 @@ fn access(backend: DbBackend) -> Vec<Statement> {
     out
 }
 
+/// Migration 4: indexes for the listings' default filter and sorts, a covering index for the
+/// facets, and the per-vault change counters (`inventory_generations`) with their triggers.
+fn listing(backend: DbBackend) -> Vec<Statement> {
+    use certificate::Column as C;
+    let mut out = Vec::new();
+    table(inventory_generation::Entity, backend, &mut out);
+    let indexes: [(&str, &[C]); 4] = [
+        // Current (or previous) versions, not missing, in expiry order: the default listing,
+        // its count, and the summary.
+        (
+            "idx-certificates-current_not_after",
+            &[C::IsCurrent, C::IsMissing, C::NotAfter, C::Name, C::Id],
+        ),
+        // `show=all` in expiry order.
+        (
+            "idx-certificates-missing_not_after",
+            &[C::IsMissing, C::NotAfter, C::Name, C::Id],
+        ),
+        // One vault's listing in expiry order.
+        (
+            "idx-certificates-vault_current_not_after",
+            &[
+                C::VaultId,
+                C::IsCurrent,
+                C::IsMissing,
+                C::NotAfter,
+                C::Name,
+                C::Id,
+            ],
+        ),
+        // Every facet's GROUP BY reads this index only.
+        (
+            "idx-certificates-facets",
+            &[
+                C::IsCurrent,
+                C::IsMissing,
+                C::VaultId,
+                C::PolicyIssuer,
+                C::KeyType,
+                C::NotAfter,
+            ],
+        ),
+    ];
+    for (name, columns) in indexes {
+        let mut create = Index::create();
+        create.name(name).table(certificate::Entity);
+        for column in columns {
+            create.col(*column);
+        }
+        out.push(index(backend, &mut create));
+    }
+    out.extend(
+        generation_triggers(backend)
+            .into_iter()
+            .map(|sql| Statement::from_string(backend, sql)),
+    );
+    out
+}
+
+/// Triggers that raise a vault's counter in `inventory_generations` on every insert, update
+/// and delete of one of its certificate rows (cascaded deletes included).
+fn generation_triggers(backend: DbBackend) -> Vec<String> {
+    match backend {
+        DbBackend::Postgres => {
+            let mut out = vec![
+                r#"CREATE OR REPLACE FUNCTION "certkeep_bump_inventory_generation"() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE v bigint;
+BEGIN
+  IF TG_OP = 'DELETE' THEN v := OLD.vault_id; ELSE v := NEW.vault_id; END IF;
+  INSERT INTO "inventory_generations" ("vault_id", "n") VALUES (v, 1)
+    ON CONFLICT ("vault_id") DO UPDATE SET "n" = "inventory_generations"."n" + 1;
+  RETURN NULL;
+END $$"#
+                    .to_string(),
+                r#"DROP TRIGGER IF EXISTS "trg-certificates-generation" ON "certificates""#
+                    .to_string(),
+            ];
+            out.push(
+                r#"CREATE TRIGGER "trg-certificates-generation" AFTER INSERT OR UPDATE OR DELETE ON "certificates" FOR EACH ROW EXECUTE FUNCTION "certkeep_bump_inventory_generation"()"#
+                    .to_string(),
+            );
+            out
+        }
+        _ => [("insert", "NEW"), ("update", "NEW"), ("delete", "OLD")]
+            .into_iter()
+            .map(|(event, row)| {
+                format!(
+                    r#"CREATE TRIGGER IF NOT EXISTS "trg-certificates-generation-{event}" AFTER {} ON "certificates" BEGIN
+  INSERT OR IGNORE INTO "inventory_generations" ("vault_id", "n") VALUES ({row}."vault_id", 0);
+  UPDATE "inventory_generations" SET "n" = "n" + 1 WHERE "vault_id" = {row}."vault_id";
+END"#,
+                    event.to_uppercase()
+                )
+            })
+            .collect(),
+    }
+}
+
 /// Applies the migrations not yet recorded; returns how many were applied.
 pub(crate) async fn run(
     db: &DatabaseConnection,
@@ -334,6 +438,38 @@ mod tests {
                 .collect();
             assert!(!earlier.join(";").contains("\"users\""));
         }
-        assert_eq!(MIGRATIONS.last(), Some(&(3, "access")));
+        assert_eq!(MIGRATIONS[2], (3, "access"));
+    }
+
+    #[test]
+    fn migration_4_adds_the_listing_indexes_and_the_generation_triggers() {
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            let fourth: Vec<String> = statements(4, backend)
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            let fourth = fourth.join(";\n");
+            for needle in [
+                "CREATE TABLE IF NOT EXISTS \"inventory_generations\"",
+                "\"idx-certificates-current_not_after\" ON \"certificates\" (\"is_current\", \"is_missing\", \"not_after\", \"name\", \"id\")",
+                "\"idx-certificates-missing_not_after\"",
+                "\"idx-certificates-vault_current_not_after\"",
+                "\"idx-certificates-facets\"",
+                "\"n\" = \"inventory_generations\".\"n\" + 1",
+            ] {
+                let needle = if backend == DbBackend::Sqlite {
+                    needle.replace("\"inventory_generations\".\"n\"", "\"n\"")
+                } else {
+                    needle.to_string()
+                };
+                assert!(
+                    fourth.contains(&needle),
+                    "{backend:?} lacks {needle}:\n{fourth}"
+                );
+            }
+            let triggers = fourth.matches("CREATE TRIGGER").count();
+            assert_eq!(triggers, if backend == DbBackend::Sqlite { 3 } else { 1 });
+        }
+        assert_eq!(MIGRATIONS.last(), Some(&(4, "listing")));
     }
 }

@@ -82,6 +82,24 @@ async fn migration_2_to_3_on_postgres() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migration_3_to_4_on_sqlite() {
+    let dir = story::fixtures::TempDir::new("upgrade-4");
+    let url = format!("sqlite://{}", dir.path().join("inventory.db").display());
+    story::upgrade::story_3_to_4(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migration_3_to_4_on_postgres() {
+    let Some(admin_url) = postgres_admin_url("migration 3 to 4") else {
+        return;
+    };
+    let database = story::fixtures::PgDatabase::create(&admin_url).await;
+    story::upgrade::story_3_to_4(&database.url).await;
+    database.drop_database().await;
+    announce("migration 3 to 4: passed on PostgreSQL");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_postgres_test_still_drops_its_database() {
     let Some(admin_url) = postgres_admin_url("drop guard") else {
         return;

@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::output::Format;
@@ -75,6 +76,19 @@ pub(crate) enum Command {
     Demo(DemoArgs),
     /// Run the HTTP server: the REST API (OpenAPI at /api/openapi.json, Swagger UI at /api/docs)
     Serve(ServeArgs),
+    /// Server users, from the host (recovery when no admin can sign in)
+    #[command(subcommand)]
+    User(UserCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum UserCmd {
+    /// Give a user a new one-time password (printed once), enable them, and end their sessions
+    /// and API tokens; they must change it at their next sign-in
+    ResetPassword {
+        /// The user name (for example admin)
+        username: String,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -100,10 +114,10 @@ pub(crate) struct ServeArgs {
     )]
     pub(crate) tls_key: Option<PathBuf>,
     /// HTTPS with a self-signed certificate kept in the data directory (tls/)
-    #[arg(long, env = "CERTKEEP_TLS_SELF_SIGNED", conflicts_with = "tls_cert")]
+    #[arg(long, env = "CERTKEEP_TLS_SELF_SIGNED", conflicts_with = "tls_cert", value_parser = BoolishValueParser::new())]
     pub(crate) tls_self_signed: bool,
     /// A proxy in front terminates TLS: trust X-Forwarded-Proto/For from --trusted-proxy only
-    #[arg(long, env = "CERTKEEP_BEHIND_PROXY")]
+    #[arg(long, env = "CERTKEEP_BEHIND_PROXY", value_parser = BoolishValueParser::new())]
     pub(crate) behind_proxy: bool,
     /// Address of a trusted proxy (repeat for several)
     #[arg(
@@ -127,7 +141,7 @@ pub(crate) struct ServeArgs {
     #[arg(long, env = "CERTKEEP_POLL_INTERVAL", value_parser = parse_duration)]
     pub(crate) poll_interval: Option<i64>,
     /// Do not run scheduled jobs in this instance (it still serves the API)
-    #[arg(long, env = "CERTKEEP_NO_SCHEDULER")]
+    #[arg(long, env = "CERTKEEP_NO_SCHEDULER", value_parser = BoolishValueParser::new())]
     pub(crate) no_scheduler: bool,
 }
 

@@ -270,6 +270,34 @@ impl Engine {
         .await
     }
 
+    /// Recovery from the host (`certkeep user reset-password`), for when no admin can sign in:
+    /// gives the user a new one-time password (returned, to be printed once), enables them,
+    /// and ends their sessions and API tokens. Audited as `actor`.
+    pub async fn recover_user(&self, actor: &Actor, username: &str) -> Result<String, EngineError> {
+        let name = check_username(username)?;
+        let Some(user) = self.store.find_user_by_name(&name).await? else {
+            return Err(EngineError::NotFound {
+                what: format!("user '{name}'"),
+            });
+        };
+        // A random password holds the user's name only by rare chance; draw again then.
+        let mut password = one_time_password()?;
+        while password::check_new("password", &password, &user.username).is_err() {
+            password = one_time_password()?;
+        }
+        self.change_user(
+            actor,
+            user.id.as_str(),
+            UserChange {
+                disabled: Some(false),
+                reset_password: Some(password.clone().into()),
+                role: None,
+            },
+        )
+        .await?;
+        Ok(password)
+    }
+
     /// Deletes a user with their sessions and tokens (not oneself, not the last admin).
     pub async fn delete_user(&self, actor: &Actor, id: &str) -> Result<(), EngineError> {
         self.audited(actor, "user.delete", id, async {

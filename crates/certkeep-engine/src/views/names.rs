@@ -13,12 +13,21 @@ pub(crate) struct Names {
 
 impl Names {
     pub(crate) async fn load(store: &Store) -> Result<Self, EngineError> {
-        let mut by_vault = HashMap::new();
-        for c in store.list_credentials().await? {
-            for v in store.list_vaults(Some(&c.id)).await? {
-                by_vault.insert(v.id, (c.name.clone(), v.record.name.clone()));
-            }
-        }
+        let credentials: HashMap<_, _> = store
+            .list_credentials()
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect();
+        let by_vault = store
+            .list_vaults(None)
+            .await?
+            .into_iter()
+            .filter_map(|v| {
+                let credential = credentials.get(&v.credential_id)?;
+                Some((v.id, (credential.clone(), v.record.name)))
+            })
+            .collect();
         Ok(Self { by_vault })
     }
 

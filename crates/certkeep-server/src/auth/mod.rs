@@ -2,7 +2,7 @@
 //! requests). The middleware resolves the principal once per request and puts it in the
 //! request's extensions; handlers take [`Auth`] and check the role they need.
 
-mod client;
+pub(crate) mod client;
 mod cookies;
 
 pub use client::{ClientInfo, client_info};

@@ -46,6 +46,11 @@ fn problems(r: &Resp) -> Vec<String> {
     if r.header("strict-transport-security").is_some() {
         out.push("HSTS over plain HTTP".into());
     }
+    if r.header("x-request-id")
+        .is_none_or(|id| uuid::Uuid::parse_str(&id).is_err())
+    {
+        out.push(format!("X-Request-Id: {:?}", r.header("x-request-id")));
+    }
     if r.path.starts_with("/api/") {
         let cc = r.header("cache-control").unwrap_or_default();
         if !cc.split(',').any(|d| d.trim() == "no-store") {
@@ -209,4 +214,35 @@ async fn the_docs_page_needs_no_inline_code() {
         .expect(200);
     assert!(init.text().contains("/api/openapi.json"), "{}", init.text());
     s.finish().await;
+}
+
+#[tokio::test]
+async fn a_plain_request_id_is_kept_and_logged_and_any_other_is_replaced() {
+    for s in stacks("request_ids").await {
+        let given = "proxy-7f3a.b_1";
+        let kept = s
+            .send(
+                s.request(&Who::Anon, Method::GET, "/healthz")
+                    .header("x-request-id", given),
+            )
+            .await
+            .expect(200);
+        assert_eq!(kept.header("x-request-id").as_deref(), Some(given));
+        assert!(
+            crate::common::logs().contains(given),
+            "{}: the request line carries the id",
+            s.backend
+        );
+        for bad in ["two words", "x".repeat(65).as_str(), "<script>"] {
+            let replaced = s
+                .send(
+                    s.request(&Who::Anon, Method::GET, "/healthz")
+                        .header("x-request-id", bad),
+                )
+                .await
+                .expect(200);
+            let id = replaced.header("x-request-id").unwrap_or_default();
+            assert!(uuid::Uuid::parse_str(&id).is_ok(), "{bad:?} became {id:?}");
+        }
+    }
 }

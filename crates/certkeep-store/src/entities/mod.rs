@@ -9,6 +9,7 @@ pub(crate) mod certificate;
 pub(crate) mod certificate_request;
 pub(crate) mod credential;
 pub(crate) mod discovery_exclusion;
+pub(crate) mod inventory_generation;
 pub(crate) mod issuer;
 pub(crate) mod job;
 pub(crate) mod lease;

@@ -4,6 +4,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ColumnTrait, Condition};
 
 use super::certificate_query::{contains_pattern, lower_like, vaults_of};
+use super::search_index::Partition;
 use super::sql::{Expiry, tag_condition};
 use crate::StoreError;
 use crate::entities::certificate;
@@ -26,6 +27,17 @@ pub(super) enum Facet {
     KeyType,
     /// `state` and `include_missing`.
     State,
+}
+
+/// How a filter's `search` is applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum SearchMatch {
+    /// No search.
+    None,
+    /// These versions (from the search index).
+    Ids(Vec<i64>),
+    /// In SQL, with `LIKE` (a search too broad for a list of ids).
+    Like,
 }
 
 /// How certificate expiry states are evaluated: on notAfter.
@@ -52,8 +64,12 @@ fn issuer_kind_condition(kind: IssuerKind) -> Condition {
     }
 }
 
-/// The condition of `filter`, without the fields of `skip`.
-pub(super) fn condition(filter: &CertificateFilter, skip: Facet) -> Result<Condition, StoreError> {
+/// The condition of `filter`, without the fields of `skip`; its search as `search` says.
+pub(super) fn condition(
+    filter: &CertificateFilter,
+    skip: Facet,
+    search: &SearchMatch,
+) -> Result<Condition, StoreError> {
     use certificate::Column as C;
     let mut all = Condition::all();
     match filter.show {
@@ -87,7 +103,12 @@ pub(super) fn condition(filter: &CertificateFilter, skip: Facet) -> Result<Condi
     if let Some(source) = filter.source {
         all = all.add(C::Source.eq(source.as_str()));
     }
-    if let Some(pattern) = filter.search.as_deref().and_then(contains_pattern) {
+    if let SearchMatch::Ids(ids) = search {
+        all = all.add(C::Id.is_in(ids.iter().copied()));
+    }
+    if let Some(pattern) = filter.search.as_deref().and_then(contains_pattern)
+        && *search == SearchMatch::Like
+    {
         let mut any = Condition::any()
             .add(lower_like(C::Name, &pattern))
             .add(lower_like(C::Subject, &pattern))
@@ -135,4 +156,32 @@ pub(super) fn condition(filter: &CertificateFilter, skip: Facet) -> Result<Condi
         all = all.add(C::Name.eq(name.clone()));
     }
     Ok(all)
+}
+
+/// The lowercased texts a search looks for: the text, and without colons and spaces when that
+/// differs (a thumbprint pasted as `AB:CD:…`).
+pub(super) fn search_needles(search: &str) -> Vec<String> {
+    let text = search.trim().to_lowercase();
+    if text.is_empty() {
+        return Vec::new();
+    }
+    let hex: String = text
+        .chars()
+        .filter(|c| *c != ':' && !c.is_whitespace())
+        .collect();
+    let mut needles = vec![text];
+    if !hex.is_empty() && hex != needles[0] {
+        needles.push(hex);
+    }
+    needles
+}
+
+/// Which versions a search must look at: the current, present ones when the filter shows
+/// nothing else.
+pub(super) fn search_partition(filter: &CertificateFilter) -> Partition {
+    if filter.show == Show::Current && !filter.include_missing && filter.state.is_none() {
+        Partition::Current
+    } else {
+        Partition::All
+    }
 }

@@ -2,15 +2,15 @@
 //! facets (GROUP BY counts), and every version of one name for a detail view.
 use std::collections::BTreeMap;
 
-use sea_orm::sea_query::{Expr, Func, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, DerivePartialModel, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, DerivePartialModel, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::Store;
 use super::certificate_filter::{EXPIRY, Facet, condition};
 use super::certificate_rows::to_certificate;
+use super::search_index::Partition;
 use super::sql::{state_counts, to_u64, vault_name_of};
 use crate::entities::certificate;
 use crate::model::certificate::{Certificate, CertificateFilter, CertificateSource};
@@ -132,7 +132,8 @@ fn fold<K: Ord, V>(rows: Vec<(V, i64)>, key: impl Fn(V) -> K) -> Vec<(K, u64)> {
 
 impl Store {
     /// One page of the certificate versions matching `filter`, sorted by `sort` (descending
-    /// with `descending`), ties by name then id; `total` counts every match. Reads no DER.
+    /// with `descending`), ties by name then id; `total` counts every match (counted only when
+    /// the page is full or past the end; cached while the inventory is unchanged). Reads no DER.
     pub async fn certificate_page(
         &self,
         filter: &CertificateFilter,
@@ -141,11 +142,8 @@ impl Store {
         page: PageRequest,
     ) -> Result<Page<CertificateSummary>, StoreError> {
         let page = page.clamped();
-        let cond = condition(filter, Facet::None)?;
-        let total = certificate::Entity::find()
-            .filter(cond.clone())
-            .count(&self.db)
-            .await?;
+        let search = self.search_match(filter).await?;
+        let cond = condition(filter, Facet::None, &search)?;
         let order = if descending { Order::Desc } else { Order::Asc };
         let rows = certificate::Entity::find()
             .filter(cond)
@@ -157,6 +155,13 @@ impl Store {
             .into_partial_model::<SummaryRow>()
             .all(&self.db)
             .await?;
+        // A page that is not full ends the result: its end is the total, with no count.
+        let rows_len = rows.len() as u64;
+        let total = if rows_len < page.limit && (rows_len > 0 || page.offset == 0) {
+            page.offset + rows_len
+        } else {
+            self.count_with(filter, &search).await?
+        };
         Ok(Page {
             items: rows.into_iter().map(to_summary).collect::<Result<_, _>>()?,
             total,
@@ -177,12 +182,16 @@ impl Store {
         filter: &CertificateFilter,
     ) -> Result<CertificateFacets, StoreError> {
         use certificate::Column as C;
-        let count = || Expr::expr(Func::count(Expr::col((certificate::Entity, C::Id))));
+        // COUNT(*), not COUNT(id): the facets index covers the query only without the id.
+        let count = || Expr::cust("COUNT(*)");
+        // Every version the search finds: the state facet counts missing ones too.
+        let search = self.search_match_in(filter, Partition::All).await?;
+        let search = &search;
         let by_vault: Vec<(i64, i64)> = certificate::Entity::find()
             .select_only()
             .column(C::VaultId)
             .column_as(count(), "n")
-            .filter(condition(filter, Facet::Vault)?)
+            .filter(condition(filter, Facet::Vault, search)?)
             .group_by(C::VaultId)
             .into_tuple()
             .all(&self.db)
@@ -192,7 +201,7 @@ impl Store {
                 .select_only()
                 .column(C::PolicyIssuer)
                 .column_as(count(), "n")
-                .filter(condition(filter, skip)?)
+                .filter(condition(filter, skip, search)?)
                 .group_by(C::PolicyIssuer)
                 .into_tuple()
                 .all(&self.db)
@@ -205,7 +214,7 @@ impl Store {
             .select_only()
             .column(C::KeyType)
             .column_as(count(), "n")
-            .filter(condition(filter, Facet::KeyType)?)
+            .filter(condition(filter, Facet::KeyType, search)?)
             .group_by(C::KeyType)
             .into_tuple()
             .all(&self.db)
@@ -215,7 +224,7 @@ impl Store {
             states = states.column_as(expr, alias);
         }
         let by_state = states
-            .filter(condition(filter, Facet::State)?)
+            .filter(condition(filter, Facet::State, search)?)
             .into_tuple()
             .one(&self.db)
             .await?;
@@ -226,6 +235,41 @@ impl Store {
             by_key_type: fold(by_key_type, |k| k),
             by_state: state_counts(by_state),
         })
+    }
+
+    /// Distinct certificates (by SHA-256) among the current, present versions that are expired
+    /// at `now`, and that expire within `within` seconds after it: one aggregate query.
+    pub async fn distinct_current_expiry(
+        &self,
+        now: i64,
+        within: i64,
+    ) -> Result<(u64, u64), StoreError> {
+        use certificate::Column as C;
+        let sha256_when = |cond: SimpleExpr| {
+            Expr::expr(Func::count_distinct(Expr::case(
+                cond,
+                Expr::col(C::Sha256Hex),
+            )))
+        };
+        let not_after = || Expr::col(C::NotAfter);
+        let (expired, expiring): (i64, i64) = certificate::Entity::find()
+            .select_only()
+            .column_as(sha256_when(not_after().lte(now)), "expired")
+            .column_as(
+                sha256_when(
+                    not_after()
+                        .gt(now)
+                        .and(not_after().lte(now.saturating_add(within))),
+                ),
+                "expiring",
+            )
+            .filter(C::IsCurrent.eq(true))
+            .filter(C::IsMissing.eq(false))
+            .into_tuple()
+            .one(&self.db)
+            .await?
+            .unwrap_or_default();
+        Ok((to_u64(expired), to_u64(expiring)))
     }
 
     /// Every stored version (either source, missing ones included, with DER) of one name in a

@@ -1,6 +1,6 @@
 //! Listing and counting certificate versions with a [`CertificateFilter`].
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SimpleExpr};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::Store;
 use super::certificate_filter::{Facet, condition};
@@ -48,8 +48,9 @@ impl Store {
         &self,
         filter: &CertificateFilter,
     ) -> Result<Vec<Certificate>, StoreError> {
+        let search = self.search_match(filter).await?;
         certificate::Entity::find()
-            .filter(condition(filter, Facet::None)?)
+            .filter(condition(filter, Facet::None, &search)?)
             .order_by_asc(certificate::Column::NotAfter)
             .order_by_asc(certificate::Column::Name)
             .order_by_asc(certificate::Column::Id)
@@ -58,14 +59,6 @@ impl Store {
             .into_iter()
             .map(to_certificate)
             .collect()
-    }
-
-    /// How many certificate versions match `filter`.
-    pub async fn count_certificates(&self, filter: &CertificateFilter) -> Result<u64, StoreError> {
-        Ok(certificate::Entity::find()
-            .filter(condition(filter, Facet::None)?)
-            .count(&self.db)
-            .await?)
     }
 
     /// The certificate version with this id.

@@ -8,6 +8,7 @@ mod certificate_page;
 mod certificate_query;
 mod certificate_rows;
 mod certificates;
+mod count_cache;
 mod credentials;
 mod exclusions;
 mod issuers;
@@ -17,6 +18,7 @@ mod local_delete;
 mod login_throttle;
 mod pages;
 mod requests;
+mod search_index;
 mod sessions;
 mod sql;
 mod sync_runs;
@@ -49,6 +51,10 @@ pub struct Store {
     writer: DatabaseConnection,
     backend: Backend,
     clock: Arc<dyn Clock>,
+    /// Certificate counts by filter, valid at an inventory generation.
+    counts: Arc<count_cache::CountCache>,
+    /// Certificate search texts in memory.
+    search: Arc<search_index::SearchIndex>,
 }
 
 impl fmt::Debug for Store {
@@ -79,6 +85,8 @@ impl Store {
             writer: pools.write,
             backend,
             clock,
+            counts: Default::default(),
+            search: Default::default(),
         })
     }
 

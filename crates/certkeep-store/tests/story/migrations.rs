@@ -15,7 +15,8 @@ pub(crate) async fn connect_twice(url: &str, clock: Arc<TestClock>) -> Store {
         vec![
             (1, "inventory".to_string()),
             (2, "requests".to_string()),
-            (3, "access".to_string())
+            (3, "access".to_string()),
+            (4, "listing".to_string())
         ]
     );
     first.close().await.expect("close");
@@ -30,7 +31,7 @@ pub(crate) async fn connect_twice(url: &str, clock: Arc<TestClock>) -> Store {
     );
     // A third handle while the second is open: concurrent connects are fine too.
     let third = Store::connect(url).await.expect("third connect");
-    assert_eq!(third.applied_migrations().await.expect("applied").len(), 3);
+    assert_eq!(third.applied_migrations().await.expect("applied").len(), 4);
     third.close().await.expect("close");
     assert!(
         matches!(second.verify_audit_chain().await, Ok(0)),

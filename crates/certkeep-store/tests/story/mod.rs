@@ -5,6 +5,7 @@ mod access;
 mod audit_chain;
 mod certificate_pages;
 mod certificates;
+mod count_cache;
 mod credentials;
 mod deletion;
 // Comparing with one-element arrays of clones reads best in these steps.
@@ -93,6 +94,7 @@ pub(crate) async fn run(url: String) {
     requests::story(&ctx, &pages).await;
     leases::story(&ctx).await;
     local_delete::story(&ctx, &pages).await;
+    count_cache::story(&ctx, &pages).await;
     access::story(&ctx).await;
     ctx.store.close().await.expect("close");
 }

@@ -78,7 +78,7 @@ pub(crate) async fn story(url: &str) {
         .into_iter()
         .map(|(v, _)| v)
         .collect();
-    assert_eq!(applied, [1, 2, 3]);
+    assert_eq!(applied, [1, 2, 3, 4]);
     let credential = store.list_credentials().await.expect("credentials");
     assert_eq!(credential.len(), 1);
     let vault = store
@@ -144,7 +144,7 @@ pub(crate) async fn story(url: &str) {
     store.close().await.expect("close");
     // Connecting again applies nothing.
     let again = Store::connect(url).await.expect("reconnect");
-    assert_eq!(again.applied_migrations().await.expect("applied").len(), 3);
+    assert_eq!(again.applied_migrations().await.expect("applied").len(), 4);
     again.close().await.expect("close");
 }
 
@@ -162,7 +162,7 @@ pub(crate) async fn story_2_to_3(url: &str) {
     let applied: Vec<(i64, String)> = store.applied_migrations().await.expect("applied");
     assert_eq!(
         applied.iter().map(|(v, _)| *v).collect::<Vec<_>>(),
-        [1, 2, 3]
+        [1, 2, 3, 4]
     );
     assert_eq!(applied[2].1, "access");
     assert_eq!(
@@ -192,5 +192,37 @@ pub(crate) async fn story_2_to_3(url: &str) {
             .failures,
         1
     );
+    store.close().await.expect("close");
+}
+
+/// A database at migration 3 with certificates gets migration 4: its indexes, the generation
+/// counters (zero for rows written before the triggers) and triggers that count every change
+/// from then on.
+pub(crate) async fn story_3_to_4(url: &str) {
+    assert_eq!(
+        Store::migrate_database_to(url, 3)
+            .await
+            .expect("migrations 1 to 3"),
+        3
+    );
+    fill_migration_1_database(url).await;
+    let store = Store::connect(url).await.expect("connect upgrades");
+    let applied: Vec<(i64, String)> = store.applied_migrations().await.expect("applied");
+    assert_eq!(applied.last(), Some(&(4, "listing".to_string())));
+    assert_eq!(store.inventory_generation().await.expect("generation"), 0);
+    let current = certkeep_store::CertificateFilter::default();
+    assert_eq!(store.count_certificates(&current).await.expect("count"), 1);
+    let vault = store.list_vaults(None).await.expect("vaults")[0].id;
+    store
+        .mark_certificates_missing(
+            vault,
+            certkeep_store::CertificateSource::KeyVault,
+            &["old-web".to_string()],
+            5,
+        )
+        .await
+        .expect("missing");
+    assert_eq!(store.inventory_generation().await.expect("generation"), 2);
+    assert_eq!(store.count_certificates(&current).await.expect("count"), 0);
     store.close().await.expect("close");
 }

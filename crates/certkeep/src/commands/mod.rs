@@ -8,6 +8,7 @@ mod list;
 mod request;
 mod secret;
 mod serve;
+mod user;
 mod vault;
 
 use std::io::Write as _;
@@ -37,6 +38,7 @@ pub(crate) async fn run(cli: Cli) -> CliResult {
         Command::Secret(c) => secret::run(&ctx, c).await,
         Command::Demo(a) => demo::run(&cli.global, &a).await,
         Command::Serve(a) => serve::run(&ctx, &a).await,
+        Command::User(c) => user::run(&ctx, c).await,
     }
 }
 

@@ -42,6 +42,32 @@ async fn serve_reads_the_file_then_the_environment_then_flags() {
     cli.cmd(&["serve"]).run().await.fails(2, "server.listn");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_off_variables_take_the_usual_spellings_and_refuse_others() {
+    let cli = Cli::new("serve-boolish");
+    // `yes` turns --behind-proxy on: it then needs a trusted proxy, and says so.
+    for on in ["yes", "1", "ON", "true"] {
+        let out = cli
+            .cmd(&["serve", "--listen", "0.0.0.0:0"])
+            .env("CERTKEEP_BEHIND_PROXY", on)
+            .run()
+            .await;
+        assert_eq!(out.code, 2, "{on}: {out:?}");
+        assert!(out.stderr.contains("trusted"), "{on}: {out:?}");
+    }
+    // `off` leaves it off: plain HTTP off loopback is refused as such.
+    cli.cmd(&["serve", "--listen", "0.0.0.0:0"])
+        .env("CERTKEEP_BEHIND_PROXY", "off")
+        .run()
+        .await
+        .fails(2, "plain HTTP is only served on a loopback address");
+    cli.cmd(&["serve"])
+        .env("CERTKEEP_NO_SCHEDULER", "maybe")
+        .run()
+        .await
+        .fails(2, "--no-scheduler");
+}
+
 /// Starts `serve` with the config's settings and `CERTKEEP_LISTEN=127.0.0.1:0`; returns the
 /// process, its URL and the one-time password when it printed one.
 async fn start(cli: &Cli) -> (tokio::process::Child, String, Option<String>) {
@@ -209,6 +235,11 @@ async fn forwarded_headers_count_only_from_a_trusted_proxy() {
         plain.starts_with("certkeep_session=") && !plain.contains("Secure"),
         "{plain}"
     );
+    assert!(
+        hsts(&http, &url, true).await,
+        "HSTS when the proxy says HTTPS"
+    );
+    assert!(!hsts(&http, &url, false).await, "no HSTS over plain HTTP");
     sigterm(child).await;
     // Not trusted: the same header changes nothing.
     let cli = Cli::new("serve-proxy-untrusted");
@@ -227,6 +258,68 @@ async fn forwarded_headers_count_only_from_a_trusted_proxy() {
     assert!(
         cookie.starts_with("certkeep_session=") && !cookie.contains("Secure"),
         "{cookie}"
+    );
+    assert!(
+        !hsts(&http, &url, true).await,
+        "no HSTS from an untrusted proxy's header"
+    );
+    sigterm(child).await;
+}
+
+/// Whether `/healthz` answers with HSTS, sent with or without `X-Forwarded-Proto: https`.
+async fn hsts(http: &reqwest::Client, url: &str, forwarded_https: bool) -> bool {
+    let mut req = http.get(format!("{url}/healthz"));
+    if forwarded_https {
+        req = req.header("x-forwarded-proto", "https");
+    }
+    let r = req.send().await.expect("healthz");
+    r.headers().get("strict-transport-security").is_some()
+}
+
+/// Status of a sign-in as admin, and whether the answer says the password must change.
+async fn sign_in_status(http: &reqwest::Client, url: &str, password: &str) -> (u16, bool) {
+    let r = http
+        .post(format!("{url}/api/v1/session"))
+        .json(&serde_json::json!({"username": "admin", "password": password}))
+        .send()
+        .await
+        .expect("login");
+    let status = r.status().as_u16();
+    let body: serde_json::Value = r.json().await.unwrap_or_default();
+    (status, body["must_change_password"] == true)
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_only_admin_is_recovered_from_the_host() {
+    let cli = Cli::new("serve-recover");
+    with_server_section(&cli, "scheduler = false\n");
+    let (child, _, first) = start(&cli).await;
+    let first = first.expect("one-time password");
+    sigterm(child).await;
+
+    let out = cli
+        .cmd(&["user", "reset-password", "Admin"])
+        .run()
+        .await
+        .ok();
+    let second = out.stdout.trim().to_string();
+    assert_eq!(second.len(), 20, "{out:?}");
+    assert_ne!(second, first);
+    assert!(out.stderr.contains("one-time password"), "{out:?}");
+    cli.cmd(&["user", "reset-password", "nobody"])
+        .run()
+        .await
+        .fails(4, "nobody");
+
+    let (child, url, again) = start(&cli).await;
+    assert_eq!(again, None, "no second bootstrap: the admin exists");
+    let http = reqwest::Client::new();
+    assert_eq!(sign_in_status(&http, &url, &first).await.0, 401);
+    assert_eq!(
+        sign_in_status(&http, &url, &second).await,
+        (200, true),
+        "the new password signs in, and must be changed"
     );
     sigterm(child).await;
 }
