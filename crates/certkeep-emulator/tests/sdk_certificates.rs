@@ -568,7 +568,10 @@ async fn listing_survives_injected_faults_and_returns_the_same_certificates() {
         if rounds >= 3 && injected > 0 {
             break counters;
         }
-        assert!(rounds < 30, "no fault injected in {rounds} rounds: {counters}");
+        assert!(
+            rounds < 30,
+            "no fault injected in {rounds} rounds: {counters}"
+        );
     };
     assert!(counters["total"].as_u64().unwrap() > 12, "{counters}");
 }

@@ -200,12 +200,17 @@ fn listing(backend: DbBackend) -> Vec<Statement> {
     use certificate::Column as C;
     let mut out = Vec::new();
     table(inventory_generation::Entity, backend, &mut out);
-    let indexes: [(&str, &[C]); 4] = [
+    let indexes: [(&str, &[C]); 5] = [
         // Current (or previous) versions, not missing, in expiry order: the default listing,
         // its count, and the summary.
         (
             "idx-certificates-current_not_after",
             &[C::IsCurrent, C::IsMissing, C::NotAfter, C::Name, C::Id],
+        ),
+        // Current versions by name (either way).
+        (
+            "idx-certificates-current_name",
+            &[C::IsCurrent, C::IsMissing, C::Name, C::Id],
         ),
         // `show=all` in expiry order.
         (

@@ -5,11 +5,13 @@ use std::collections::BTreeMap;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, SimpleExpr};
 use sea_orm::{
     ColumnTrait, DerivePartialModel, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait,
 };
 
 use super::Store;
-use super::certificate_filter::{EXPIRY, Facet, condition};
+use super::certificate_filter::{EXPIRY, Facet, SearchMatch, condition};
 use super::certificate_rows::to_certificate;
+use super::count_cache::key_of;
 use super::search_index::Partition;
 use super::sql::{state_counts, to_u64, vault_name_of};
 use crate::entities::certificate;
@@ -19,6 +21,18 @@ use crate::model::certificate_page::{
 };
 use crate::model::page::{Page, PageRequest};
 use crate::{CertificateId, StoreError, VaultId, json};
+
+/// The facets that a cache may keep while the inventory is unchanged.
+#[derive(Clone, Debug)]
+pub(crate) struct TimelessFacets {
+    by_vault: Vec<(VaultId, u64)>,
+    by_issuer: Vec<(String, u64)>,
+    by_issuer_kind: Vec<(IssuerKind, u64)>,
+    by_key_type: Vec<(String, u64)>,
+}
+
+/// From this offset on, a page's ids are found first (a deferred join).
+const DEFERRED_JOIN_OFFSET: u64 = 1_000;
 
 /// The columns of a summary: every column but `der`.
 #[derive(Debug, DerivePartialModel)]
@@ -131,8 +145,8 @@ fn fold<K: Ord, V>(rows: Vec<(V, i64)>, key: impl Fn(V) -> K) -> Vec<(K, u64)> {
 }
 
 impl Store {
-    /// One page of the certificate versions matching `filter`, sorted by `sort` (descending
-    /// with `descending`), ties by name then id; `total` counts every match (counted only when
+    /// One page of the certificate versions matching `filter`, sorted by `sort`, ties by name
+    /// then id (all reversed with `descending`); `total` counts every match (counted only when
     /// the page is full or past the end; cached while the inventory is unchanged). Reads no DER.
     pub async fn certificate_page(
         &self,
@@ -145,13 +159,30 @@ impl Store {
         let search = self.search_match(filter).await?;
         let cond = condition(filter, Facet::None, &search)?;
         let order = if descending { Order::Desc } else { Order::Asc };
-        let rows = certificate::Entity::find()
-            .filter(cond)
-            .order_by(sort_expr(sort), order)
-            .order_by_asc(certificate::Column::Name)
-            .order_by_asc(certificate::Column::Id)
-            .offset(page.offset)
-            .limit(page.limit)
+        // Descending reverses the whole order, ties included, so one index serves it backwards.
+        let ordered = |select: sea_orm::Select<certificate::Entity>| {
+            select
+                .order_by(sort_expr(sort), order.clone())
+                .order_by(certificate::Column::Name, order.clone())
+                .order_by(certificate::Column::Id, order.clone())
+        };
+        let mut select = ordered(certificate::Entity::find().filter(cond.clone()));
+        if page.offset >= DEFERRED_JOIN_OFFSET {
+            // A deep page: find its ids by walking an index only, then read those rows (rather
+            // than reading every skipped row).
+            let ids = ordered(certificate::Entity::find().filter(cond))
+                .select_only()
+                .column(certificate::Column::Id)
+                .offset(page.offset)
+                .limit(page.limit)
+                .into_query();
+            select = ordered(
+                certificate::Entity::find().filter(certificate::Column::Id.in_subquery(ids)),
+            );
+        } else {
+            select = select.offset(page.offset).limit(page.limit);
+        }
+        let rows = select
             .into_partial_model::<SummaryRow>()
             .all(&self.db)
             .await?;
@@ -181,12 +212,50 @@ impl Store {
         &self,
         filter: &CertificateFilter,
     ) -> Result<CertificateFacets, StoreError> {
+        // Every version the search finds: the state facet counts missing ones too.
+        let search = self.search_match_in(filter, Partition::All).await?;
+        let timeless = match key_of(filter) {
+            Some(key) => {
+                let generation = self.inventory_generation().await?;
+                match self.facets.get(&key, generation) {
+                    Some(cached) => cached,
+                    None => {
+                        let counted = self.timeless_facets(filter, &search).await?;
+                        self.facets.put(key, generation, counted.clone());
+                        counted
+                    }
+                }
+            }
+            None => self.timeless_facets(filter, &search).await?,
+        };
+        // The states depend on the time: always counted.
+        let mut states = certificate::Entity::find().select_only();
+        for (expr, alias) in EXPIRY.count_exprs(filter.now, filter.healthy_after_secs) {
+            states = states.column_as(expr, alias);
+        }
+        let by_state = states
+            .filter(condition(filter, Facet::State, &search)?)
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        Ok(CertificateFacets {
+            by_vault: timeless.by_vault,
+            by_issuer: timeless.by_issuer,
+            by_issuer_kind: timeless.by_issuer_kind,
+            by_key_type: timeless.by_key_type,
+            by_state: state_counts(by_state),
+        })
+    }
+
+    /// The facets that do not depend on the time (for a filter without a state).
+    async fn timeless_facets(
+        &self,
+        filter: &CertificateFilter,
+        search: &SearchMatch,
+    ) -> Result<TimelessFacets, StoreError> {
         use certificate::Column as C;
         // COUNT(*), not COUNT(id): the facets index covers the query only without the id.
         let count = || Expr::cust("COUNT(*)");
-        // Every version the search finds: the state facet counts missing ones too.
-        let search = self.search_match_in(filter, Partition::All).await?;
-        let search = &search;
         let by_vault: Vec<(i64, i64)> = certificate::Entity::find()
             .select_only()
             .column(C::VaultId)
@@ -219,21 +288,11 @@ impl Store {
             .into_tuple()
             .all(&self.db)
             .await?;
-        let mut states = certificate::Entity::find().select_only();
-        for (expr, alias) in EXPIRY.count_exprs(filter.now, filter.healthy_after_secs) {
-            states = states.column_as(expr, alias);
-        }
-        let by_state = states
-            .filter(condition(filter, Facet::State, search)?)
-            .into_tuple()
-            .one(&self.db)
-            .await?;
-        Ok(CertificateFacets {
+        Ok(TimelessFacets {
             by_vault: fold(by_vault, VaultId),
             by_issuer: fold(by_issuer, |i| i.unwrap_or_else(|| "Unknown".to_string())),
             by_issuer_kind: fold(by_issuer_kind, |i| IssuerKind::of(i.as_deref())),
             by_key_type: fold(by_key_type, |k| k),
-            by_state: state_counts(by_state),
         })
     }
 

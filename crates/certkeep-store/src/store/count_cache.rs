@@ -22,22 +22,30 @@ use sea_orm::{PaginatorTrait, QueryFilter};
 /// Distinct filters kept; past this the cache starts over.
 const CAPACITY: usize = 512;
 
-/// Filter key → (generation, count).
-#[derive(Debug, Default)]
-pub(crate) struct CountCache {
-    counts: Mutex<HashMap<String, (i64, u64)>>,
+/// Filter key → (generation, value): counts, and the facets that do not depend on the time.
+#[derive(Debug)]
+pub(crate) struct GenerationCache<V> {
+    counts: Mutex<HashMap<String, (i64, V)>>,
 }
 
-impl CountCache {
-    fn get(&self, key: &str, generation: i64) -> Option<u64> {
+impl<V> Default for GenerationCache<V> {
+    fn default() -> Self {
+        Self {
+            counts: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<V: Clone> GenerationCache<V> {
+    pub(super) fn get(&self, key: &str, generation: i64) -> Option<V> {
         let counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         counts
             .get(key)
             .filter(|(g, _)| *g == generation)
-            .map(|(_, n)| *n)
+            .map(|(_, n)| n.clone())
     }
 
-    fn put(&self, key: String, generation: i64, count: u64) {
+    pub(super) fn put(&self, key: String, generation: i64, count: V) {
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         if counts.len() >= CAPACITY && !counts.contains_key(&key) {
             counts.retain(|_, (g, _)| *g == generation);
@@ -50,7 +58,7 @@ impl CountCache {
 }
 
 /// The cache key of a filter, or `None` when its matches change with the time alone.
-fn key_of(filter: &CertificateFilter) -> Option<String> {
+pub(super) fn key_of(filter: &CertificateFilter) -> Option<String> {
     if filter.state.is_some() || filter.expiring_before.is_some() {
         return None;
     }
@@ -151,7 +159,7 @@ mod tests {
 
     #[test]
     fn a_count_is_served_only_at_its_generation() {
-        let cache = CountCache::default();
+        let cache = GenerationCache::<u64>::default();
         cache.put("k".into(), 7, 42);
         assert_eq!(cache.get("k", 7), Some(42));
         assert_eq!(cache.get("k", 8), None);

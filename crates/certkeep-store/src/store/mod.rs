@@ -52,7 +52,9 @@ pub struct Store {
     backend: Backend,
     clock: Arc<dyn Clock>,
     /// Certificate counts by filter, valid at an inventory generation.
-    counts: Arc<count_cache::CountCache>,
+    counts: Arc<count_cache::GenerationCache<u64>>,
+    /// Certificate facets other than the states, by filter, valid at an inventory generation.
+    facets: Arc<count_cache::GenerationCache<certificate_page::TimelessFacets>>,
     /// Certificate search texts in memory.
     search: Arc<search_index::SearchIndex>,
 }
@@ -86,6 +88,7 @@ impl Store {
             backend,
             clock,
             counts: Default::default(),
+            facets: Default::default(),
             search: Default::default(),
         })
     }

@@ -17,13 +17,16 @@ use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use memchr::memmem::Finder;
-use sea_orm::{EntityTrait, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::Store;
 use super::certificate_filter::{SearchMatch, search_needles, search_partition};
 use crate::StoreError;
 use crate::entities::certificate;
 use crate::model::certificate::CertificateFilter;
+
+/// Rows read per query while building.
+const BUILD_CHUNK: u64 = 5_000;
 
 /// Past this many matching versions a search is run in SQL instead.
 pub(crate) const MAX_IDS: usize = 5_000;
@@ -220,36 +223,50 @@ impl Store {
     async fn build_search_index(&self, generation: i64) -> Result<Built, StoreError> {
         use certificate::Column as C;
         let started = Instant::now();
-        let rows: Vec<TextRow> = certificate::Entity::find()
-            .select_only()
-            .columns([
-                C::Id,
-                C::IsCurrent,
-                C::IsMissing,
-                C::Name,
-                C::Subject,
-                C::Sans,
-                C::X5t,
-                C::Sha1Hex,
-                C::Sha256Hex,
-            ])
-            .into_tuple()
-            .all(&self.db)
-            .await?;
         let mut built = Built {
             generation,
             ..Default::default()
         };
-        for (id, is_current, is_missing, name, subject, sans, x5t, sha1, sha256) in &rows {
-            let text = search_text([name, subject, sans, x5t, sha1, sha256]);
-            if *is_current && !*is_missing {
-                built.current.push(*id, &text);
-            } else {
-                built.other.push(*id, &text);
+        // In chunks by id, so the rows of a large inventory are never all in memory at once.
+        let mut after = i64::MIN;
+        let mut versions = 0usize;
+        loop {
+            let rows: Vec<TextRow> = certificate::Entity::find()
+                .select_only()
+                .columns([
+                    C::Id,
+                    C::IsCurrent,
+                    C::IsMissing,
+                    C::Name,
+                    C::Subject,
+                    C::Sans,
+                    C::X5t,
+                    C::Sha1Hex,
+                    C::Sha256Hex,
+                ])
+                .filter(C::Id.gt(after))
+                .order_by_asc(C::Id)
+                .limit(BUILD_CHUNK)
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            let Some(last) = rows.last() else { break };
+            after = last.0;
+            versions += rows.len();
+            for (id, is_current, is_missing, name, subject, sans, x5t, sha1, sha256) in &rows {
+                let text = search_text([name, subject, sans, x5t, sha1, sha256]);
+                if *is_current && !*is_missing {
+                    built.current.push(*id, &text);
+                } else {
+                    built.other.push(*id, &text);
+                }
+            }
+            if (rows.len() as u64) < BUILD_CHUNK {
+                break;
             }
         }
         tracing::debug!(
-            versions = rows.len(),
+            versions,
             bytes = built.current.buf.len() + built.other.buf.len(),
             ms = started.elapsed().as_millis() as u64,
             "certificate search index built"

@@ -7,6 +7,7 @@ mod certificate_pages;
 mod certificates;
 mod count_cache;
 mod credentials;
+mod deep_pages;
 mod deletion;
 // Comparing with one-element arrays of clones reads best in these steps.
 #[allow(clippy::cloned_ref_to_slice_refs)]
@@ -95,6 +96,7 @@ pub(crate) async fn run(url: String) {
     leases::story(&ctx).await;
     local_delete::story(&ctx, &pages).await;
     count_cache::story(&ctx, &pages).await;
+    deep_pages::story(&ctx, &pages).await;
     access::story(&ctx).await;
     ctx.store.close().await.expect("close");
 }

@@ -238,15 +238,12 @@ pub(crate) fn sorted<'a>(
         CertificateSort::DiscoveredAt => Key::Int(c.discovered_at),
     };
     rows.sort_by(|a, b| {
-        let primary = key(a).cmp(&key(b));
-        let primary = if descending {
-            primary.reverse()
-        } else {
-            primary
-        };
-        primary
+        let order = key(a)
+            .cmp(&key(b))
             .then_with(|| a.record.name.cmp(&b.record.name))
-            .then_with(|| a.id.cmp(&b.id))
+            .then_with(|| a.id.cmp(&b.id));
+        // Descending reverses the whole order, ties included.
+        if descending { order.reverse() } else { order }
     });
     rows
 }
