@@ -1,8 +1,8 @@
 //! Passwords: argon2id (19 MiB, 2 passes, 1 lane: OWASP's minimum), and the rules a new
 //! password must meet — 12 characters or more, not a common password, not the user's name.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 use crate::EngineError;
 
@@ -59,24 +59,84 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+/// Argon2id working memory kept for reuse: each hash needs 19 MiB, and memory freed by the
+/// allocator after a hash stays with the thread that used it (several threads hashing left
+/// 60-100 MB resident). At most two buffers are kept, zeroed after each use.
+static WORKING_MEMORY: std::sync::Mutex<Vec<Vec<Block>>> = std::sync::Mutex::new(Vec::new());
+const KEPT_BUFFERS: usize = 2;
+
+/// Runs `f` with `count` blocks of working memory, reused when they have our size.
+fn with_working_memory<R>(count: usize, f: impl FnOnce(&mut [Block]) -> R) -> R {
+    let pooled = count == argon2().params().block_count();
+    let reused = if pooled {
+        WORKING_MEMORY
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop()
+    } else {
+        None
+    };
+    let mut blocks = reused.unwrap_or_else(|| vec![Block::default(); count]);
+    let out = f(&mut blocks);
+    if pooled {
+        // What the hash leaves in memory derives from the password: never kept.
+        blocks.fill(Block::default());
+        let mut kept = WORKING_MEMORY.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.len() < KEPT_BUFFERS {
+            kept.push(blocks);
+        }
+    }
+    out
+}
+
 /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$...`) for `password`.
 pub fn hash(password: &str) -> Result<String, EngineError> {
+    let invalid = |e: String| EngineError::invalid("password", e);
     let mut salt = [0u8; 16];
-    aws_lc_rs::rand::fill(&mut salt)
-        .map_err(|_| EngineError::invalid("password", "no randomness for the salt"))?;
-    let salt = SaltString::encode_b64(&salt)
-        .map_err(|e| EngineError::invalid("password", e.to_string()))?;
-    argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| EngineError::invalid("password", e.to_string()))
+    aws_lc_rs::rand::fill(&mut salt).map_err(|_| invalid("no randomness for the salt".into()))?;
+    let salt_b64 = SaltString::encode_b64(&salt).map_err(|e| invalid(e.to_string()))?;
+    let hasher = argon2();
+    let mut out = [0u8; 32];
+    with_working_memory(hasher.params().block_count(), |blocks| {
+        hasher.hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, blocks)
+    })
+    .map_err(|e| invalid(e.to_string()))?;
+    let output = Output::new(&out).map_err(|e| invalid(e.to_string()))?;
+    Ok(format!(
+        "$argon2id$v=19$m={MEMORY_KIB},t={PASSES},p={LANES}${}${output}",
+        salt_b64.as_str()
+    ))
 }
 
 /// Whether `password` matches the stored hash (a malformed hash never matches).
 pub fn verify(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc)
-        .map(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
-        .unwrap_or(false)
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    if parsed.algorithm != argon2::ARGON2ID_IDENT {
+        return false;
+    }
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    let version = parsed
+        .version
+        .and_then(|v| Version::try_from(v).ok())
+        .unwrap_or(Version::V0x13);
+    let hasher = Argon2::new(Algorithm::Argon2id, version, params);
+    let mut out = vec![0u8; expected.len()];
+    let computed = with_working_memory(hasher.params().block_count(), |blocks| {
+        hasher.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, blocks)
+    });
+    // `Output` compares in constant time.
+    computed.is_ok() && Output::new(&out).is_ok_and(|o| o == expected)
 }
 
 /// A hash of a random password, to verify against when the user does not exist, so that a
@@ -146,6 +206,36 @@ mod tests {
         assert!(!verify("a long passphrase herE", &h));
         assert!(!verify("x", "not a hash"));
         assert_ne!(hash("a long passphrase here").unwrap(), h, "salted");
+    }
+
+    #[test]
+    fn hashes_verify_with_the_argon2_crate_and_its_hashes_verify_here() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+        let ours = hash("another long passphrase").unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(
+            argon2()
+                .verify_password(b"another long passphrase", &parsed)
+                .is_ok()
+        );
+        let salt = SaltString::encode_b64(b"sixteen byte salt").unwrap();
+        let theirs = argon2()
+            .hash_password(b"another long passphrase", &salt)
+            .unwrap()
+            .to_string();
+        assert!(verify("another long passphrase", &theirs));
+        assert!(!verify("another long passphrasE", &theirs));
+        // Other parameters (an older, cheaper hash) still verify, outside the kept memory.
+        let cheap = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8_192, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"another long passphrase", &salt)
+        .unwrap()
+        .to_string();
+        assert!(verify("another long passphrase", &cheap));
+        assert!(WORKING_MEMORY.lock().unwrap().len() <= KEPT_BUFFERS);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The SQL condition of a [`CertificateFilter`], optionally leaving out one facet's own fields
 //! (so a facet's counts show every value of that facet under the rest of the filter).
-use sea_orm::sea_query::{Expr, ExprTrait, Func, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ColumnTrait, Condition};
 
 use super::certificate_query::{contains_pattern, lower_like, vaults_of};
@@ -72,19 +72,9 @@ pub(super) fn condition(
 ) -> Result<Condition, StoreError> {
     use certificate::Column as C;
     let mut all = Condition::all();
-    // With the search's ids, these tests are kept out of index use (COALESCE), so the database
-    // reads the few rows by id rather than walking an index past thousands.
-    let by_ids = matches!(search, SearchMatch::Ids(_));
-    let flag = |test: SimpleExpr| {
-        if by_ids {
-            Expr::expr(Func::coalesce([test, Expr::val(false).into()])).into()
-        } else {
-            test
-        }
-    };
     match filter.show {
-        Show::Current => all = all.add(flag(C::IsCurrent.eq(true))),
-        Show::Previous => all = all.add(flag(C::IsCurrent.eq(false))),
+        Show::Current => all = all.add(C::IsCurrent.eq(true)),
+        Show::Previous => all = all.add(C::IsCurrent.eq(false)),
         Show::All => {}
     }
     if skip != Facet::State {
@@ -92,7 +82,7 @@ pub(super) fn condition(
             Some(state) => {
                 all = all.add(EXPIRY.condition(state, filter.now, filter.healthy_after_secs));
             }
-            None if !filter.include_missing => all = all.add(flag(C::IsMissing.eq(false))),
+            None if !filter.include_missing => all = all.add(C::IsMissing.eq(false)),
             None => {}
         }
     }

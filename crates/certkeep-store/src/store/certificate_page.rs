@@ -324,6 +324,8 @@ impl Store {
             )
             .filter(C::IsCurrent.eq(true))
             .filter(C::IsMissing.eq(false))
+            // Only these rows can count: a range of the current versions' expiry index.
+            .filter(C::NotAfter.lte(now.saturating_add(within)))
             .into_tuple()
             .one(&self.db)
             .await?
