@@ -79,7 +79,7 @@ impl Store {
             .column_as(
                 Expr::expr(Func::coalesce([
                     Expr::expr(Func::sum(Expr::col(inventory_generation::Column::N))),
-                    Expr::val(0i64).into(),
+                    Expr::val(0i64),
                 ]))
                 .cast_as("BIGINT"),
                 "n",
