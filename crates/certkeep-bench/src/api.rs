@@ -52,6 +52,7 @@ pub(crate) struct Args {
     pub(crate) client_threads: usize,
     pub(crate) only: Vec<String>,
     pub(crate) keep: bool,
+    pub(crate) filled: Option<PathBuf>,
 }
 
 /// What the fill process (`certkeep-bench api-fill`, started by `api`) is told.
@@ -273,7 +274,12 @@ async fn run(args: &Args, dir: &Path) -> anyhow::Result<()> {
         expected.versions, spec.vaults, spec.certs, spec.versions, args.concurrency, args.seconds
     );
 
-    // 1. A fresh store, filled by a child process (emulator bulk seed + all-versions discovery).
+    // 1. A fresh store, filled by a child process (emulator bulk seed + all-versions discovery),
+    // or a copy of one filled before.
+    if let Some(filled) = &args.filled {
+        std::fs::copy(filled, dir.join("certkeep.db"))
+            .with_context(|| format!("copying --filled {}", filled.display()))?;
+    }
     let fresh = fresh_store(args.database_url.as_deref(), dir).await?;
     println!("store: {}", fresh.shown);
     let outcome = fill_and_measure(args, dir, &fresh, &expected).await;
@@ -294,6 +300,19 @@ async fn fill_and_measure(
     fresh: &FreshStore,
     expected: &Expected,
 ) -> anyhow::Result<()> {
+    if let Some(filled) = &args.filled {
+        println!(
+            "fill: none, the store is a copy of {} (--filled)",
+            filled.display()
+        );
+    } else {
+        fill_store(args, dir, fresh).await?;
+    }
+    measure(args, dir, fresh, expected).await
+}
+
+/// The fill, in a child process (so the emulator's estate is not in this one's memory).
+async fn fill_store(args: &Args, dir: &Path, fresh: &FreshStore) -> anyhow::Result<()> {
     let spec = args.bulk;
     let t = Instant::now();
     let status = tokio::process::Command::new(std::env::current_exe()?)
@@ -311,6 +330,30 @@ async fn fill_and_measure(
         "fill: {:.1} s in all (child process: emulator start, bulk seed, credential, discovery; not part of the targets)",
         t.elapsed().as_secs_f64()
     );
+    if args.keep && fresh.sqlite_file.is_some() {
+        keep_filled(&fresh.url, &dir.join("filled.db")).await?;
+    }
+    Ok(())
+}
+
+/// A copy of the filled SQLite store (`VACUUM INTO`: consistent, WAL included), for `--filled`.
+async fn keep_filled(url: &str, to: &Path) -> anyhow::Result<()> {
+    use sea_orm::ConnectionTrait as _;
+    let db = sea_orm::Database::connect(url).await?;
+    let path = to.display().to_string().replace('\'', "''");
+    db.execute_unprepared(&format!("VACUUM INTO '{path}'"))
+        .await?;
+    db.close().await?;
+    println!("kept the filled store as {} (for --filled)", to.display());
+    Ok(())
+}
+
+async fn measure(
+    args: &Args,
+    dir: &Path,
+    fresh: &FreshStore,
+    expected: &Expected,
+) -> anyhow::Result<()> {
     let store = &fresh.store;
     let versions = count(store, Show::All).await?;
     let current = count(store, Show::Current).await?;

@@ -18,6 +18,11 @@ mod renew;
 use certkeep_emulator::demo::BulkSpec;
 use clap::{Parser, Subcommand};
 
+/// The allocator `certkeep serve` runs with (mimalloc for Rust and C; the workspace's
+/// Cargo.toml says why), so the figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "certkeep-bench", about = "Certkeep benchmarks (print figures)")]
 struct Cli {
@@ -145,9 +150,14 @@ enum Command {
         /// summary).
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
-        /// Keep the temporary directory and the PostgreSQL database (to inspect query plans).
+        /// Keep the temporary directory and the PostgreSQL database (to inspect query plans);
+        /// on SQLite it also holds `filled.db`, the store as filled, for `--filled`.
         #[arg(long)]
         keep: bool,
+        /// Start from this SQLite store instead of filling one (a `filled.db` kept by an
+        /// earlier `--keep` run with the same `--bulk`): saves the fill when iterating.
+        #[arg(long, conflicts_with = "database_url")]
+        filled: Option<std::path::PathBuf>,
     },
     /// The fill process of `api` (started by it; not for direct use).
     #[command(hide = true)]
@@ -229,6 +239,7 @@ async fn main() -> anyhow::Result<()> {
             client_threads,
             only,
             keep,
+            filled,
         } => {
             api::api(api::Args {
                 bulk,
@@ -238,6 +249,7 @@ async fn main() -> anyhow::Result<()> {
                 client_threads,
                 only,
                 keep,
+                filled,
             })
             .await
         }

@@ -89,13 +89,20 @@ impl Engine {
         };
         // Each name is looked up once.
         Ok(match (&scope.credential, &scope.vault) {
-            (Some(c), Some(v)) => {
-                let (credential, vault) = self.vault(c, v).await?;
-                ScopeIds {
-                    credential: Some(credential.id),
-                    vault: Some(vault.id),
+            (Some(c), Some(v)) => match self.store.vault_ids_by_names(c, v).await? {
+                Some((credential, vault)) => ScopeIds {
+                    credential: Some(credential),
+                    vault: Some(vault),
+                },
+                // Not found: the lookup by steps names what is missing.
+                None => {
+                    let (credential, vault) = self.vault(c, v).await?;
+                    ScopeIds {
+                        credential: Some(credential.id),
+                        vault: Some(vault.id),
+                    }
                 }
-            }
+            },
             (Some(c), None) => ScopeIds {
                 credential: Some(self.credential(c).await?.id),
                 vault: None,
@@ -141,7 +148,7 @@ impl Engine {
             .store
             .certificate_page(&filter, q.sort, q.descending, q.page)
             .await?;
-        let names = Names::load(&self.store).await?;
+        let names = Names::of_vaults(&self.store, page.items.iter().map(|c| c.vault_id)).await?;
         let now = self.now();
         Ok(Listing {
             total: page.total,
@@ -149,7 +156,7 @@ impl Engine {
             limit: page.limit,
             items: page
                 .items
-                .iter()
+                .into_iter()
                 .map(|c| {
                     let (credential, vault) = names.of(c.vault_id);
                     CertificateView::new(&credential, &vault, c, now)
@@ -224,7 +231,7 @@ impl Engine {
             .store
             .tls_secret_page(&filter, q.sort, q.descending, q.page)
             .await?;
-        let names = Names::load(&self.store).await?;
+        let names = Names::of_vaults(&self.store, page.items.iter().map(|s| s.vault_id)).await?;
         Ok(Listing {
             total: page.total,
             offset: page.offset,

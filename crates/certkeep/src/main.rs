@@ -18,6 +18,10 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
+/// mimalloc for Rust and C alike (see the workspace's Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,

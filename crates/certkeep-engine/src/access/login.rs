@@ -222,14 +222,14 @@ impl Engine {
     ) -> Result<Option<Principal>, EngineError> {
         let now = self.now();
         let id_hash = secrets::digest(session_token);
-        let Some(session) = self.store.find_session(&id_hash).await? else {
+        let Some((session, user)) = self.store.find_session_with_user(&id_hash).await? else {
             return Ok(None);
         };
         if !session.is_live_at(now, sessions.idle_secs) {
             self.store.delete_session(&id_hash).await?;
             return Ok(None);
         }
-        let Some(user) = self.store.find_user(&session.user_id).await? else {
+        let Some(user) = user else {
             return Ok(None);
         };
         if user.disabled {

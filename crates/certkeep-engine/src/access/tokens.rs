@@ -215,9 +215,9 @@ impl Engine {
             return Ok(None);
         }
         let now = self.now();
-        let Some(t) = self
+        let Some((t, user)) = self
             .store
-            .find_api_token_by_hash(&secrets::digest(token))
+            .find_api_token_with_user(&secrets::digest(token))
             .await?
         else {
             return Ok(None);
@@ -225,7 +225,7 @@ impl Engine {
         if !t.is_active_at(now) {
             return Ok(None);
         }
-        let Some(user) = self.store.find_user(&t.user_id).await? else {
+        let Some(user) = user else {
             return Ok(None);
         };
         if user.disabled {

@@ -1,4 +1,5 @@
-//! Vault id → (credential name, vault name), read once per query (vaults are few).
+//! Vault id → (credential name, vault name), read once per query (vaults are few), in one
+//! query of three columns.
 
 use std::collections::HashMap;
 
@@ -13,22 +14,23 @@ pub(crate) struct Names {
 
 impl Names {
     pub(crate) async fn load(store: &Store) -> Result<Self, EngineError> {
-        let credentials: HashMap<_, _> = store
-            .list_credentials()
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c.name))
-            .collect();
-        let by_vault = store
-            .list_vaults(None)
-            .await?
-            .into_iter()
-            .filter_map(|v| {
-                let credential = credentials.get(&v.credential_id)?;
-                Some((v.id, (credential.clone(), v.record.name)))
-            })
-            .collect();
-        Ok(Self { by_vault })
+        Ok(Self {
+            by_vault: store.vault_names(None).await?,
+        })
+    }
+
+    /// The names of these vaults only (a page's rows).
+    pub(crate) async fn of_vaults(
+        store: &Store,
+        ids: impl IntoIterator<Item = VaultId>,
+    ) -> Result<Self, EngineError> {
+        let ids: Vec<VaultId> = ids.into_iter().collect();
+        if ids.is_empty() {
+            return Ok(Self::default());
+        }
+        Ok(Self {
+            by_vault: store.vault_names(Some(&ids)).await?,
+        })
     }
 
     /// (credential, vault) names; empty strings for a vault removed meanwhile.

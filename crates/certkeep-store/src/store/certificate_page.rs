@@ -1,6 +1,7 @@
 //! Paginated, filtered, sorted certificate summaries (the DER column is never selected), their
 //! facets (GROUP BY counts), and every version of one name for a detail view.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func, SimpleExpr};
 use sea_orm::{
@@ -11,7 +12,8 @@ use sea_orm::{
 use super::Store;
 use super::certificate_filter::{EXPIRY, Facet, SearchMatch, condition};
 use super::certificate_rows::to_certificate;
-use super::count_cache::key_of;
+use super::count_cache::{GenerationOnce, key_of};
+use super::ordered_ids::{Lookup, page_of};
 use super::search_index::Partition;
 use super::sql::{state_counts, to_u64, vault_name_of};
 use crate::entities::certificate;
@@ -156,7 +158,14 @@ impl Store {
         page: PageRequest,
     ) -> Result<Page<CertificateSummary>, StoreError> {
         let page = page.clamped();
-        let search = self.search_match(filter).await?;
+        let mut generation = GenerationOnce::default();
+        let search = self.search_match(filter, &mut generation).await?;
+        if let Some(by_position) = self
+            .page_by_position(filter, sort, descending, page, &search, &mut generation)
+            .await?
+        {
+            return Ok(by_position);
+        }
         let cond = condition(filter, Facet::None, &search)?;
         let order = if descending { Order::Desc } else { Order::Asc };
         // Descending reverses the whole order, ties included, so one index serves it backwards.
@@ -191,7 +200,7 @@ impl Store {
         let total = if rows_len < page.limit && (rows_len > 0 || page.offset == 0) {
             page.offset + rows_len
         } else {
-            self.count_with(filter, &search).await?
+            self.count_with(filter, &search, &mut generation).await?
         };
         Ok(Page {
             items: rows.into_iter().map(to_summary).collect::<Result<_, _>>()?,
@@ -199,6 +208,79 @@ impl Store {
             offset: page.offset,
             limit: page.limit,
         })
+    }
+
+    /// A deep page, or a page of a search the index resolved to ids, from the ordered ids of
+    /// the filter (its search aside) kept while the inventory is unchanged; `None` when the
+    /// page is read in SQL (a first page, a time-dependent filter, a list paused).
+    async fn page_by_position(
+        &self,
+        filter: &CertificateFilter,
+        sort: CertificateSort,
+        descending: bool,
+        page: PageRequest,
+        search: &SearchMatch,
+        generation: &mut GenerationOnce,
+    ) -> Result<Option<Page<CertificateSummary>>, StoreError> {
+        let found = match search {
+            SearchMatch::Ids(ids) => Some(ids.as_slice()),
+            SearchMatch::None if page.offset >= DEFERRED_JOIN_OFFSET => None,
+            _ => return Ok(None),
+        };
+        let base = CertificateFilter {
+            search: None,
+            ..filter.clone()
+        };
+        let Some(key) = key_of(&base) else {
+            return Ok(None);
+        };
+        let key = format!("{key}|{sort:?}|{descending}");
+        let generation = generation.get(self).await?;
+        let ordered = match self.ordered.lookup(&key, generation) {
+            Lookup::Fresh(ids) => ids,
+            Lookup::Pause => return Ok(None),
+            Lookup::Build => {
+                let order = if descending { Order::Desc } else { Order::Asc };
+                let ids: Vec<i64> = certificate::Entity::find()
+                    .select_only()
+                    .column(certificate::Column::Id)
+                    .filter(condition(&base, Facet::None, &SearchMatch::None)?)
+                    .order_by(sort_expr(sort), order.clone())
+                    .order_by(certificate::Column::Name, order.clone())
+                    .order_by(certificate::Column::Id, order)
+                    .into_tuple()
+                    .all(&self.db)
+                    .await?;
+                let ids = Arc::new(ids);
+                self.ordered.put(key, generation, ids.clone());
+                ids
+            }
+        };
+        let (ids, total) = page_of(&ordered, found, page.offset, page.limit);
+        // The page's rows by id (by primary key only: with the filter's flags too, the planner
+        // may walk a flag index instead), in order; a row deleted since is left out.
+        let mut rows: HashMap<i64, SummaryRow> = if ids.is_empty() {
+            HashMap::new()
+        } else {
+            certificate::Entity::find()
+                .filter(certificate::Column::Id.is_in(ids.iter().copied()))
+                .into_partial_model::<SummaryRow>()
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|r| (r.id, r))
+                .collect()
+        };
+        Ok(Some(Page {
+            items: ids
+                .iter()
+                .filter_map(|id| rows.remove(id))
+                .map(to_summary)
+                .collect::<Result<_, _>>()?,
+            total,
+            offset: page.offset,
+            limit: page.limit,
+        }))
     }
 
     /// Counts of the versions matching `filter` by vault, issuer, issuer kind, key type and
@@ -213,10 +295,13 @@ impl Store {
         filter: &CertificateFilter,
     ) -> Result<CertificateFacets, StoreError> {
         // Every version the search finds: the state facet counts missing ones too.
-        let search = self.search_match_in(filter, Partition::All).await?;
+        let mut generation = GenerationOnce::default();
+        let search = self
+            .search_match_in(filter, Partition::All, &mut generation)
+            .await?;
         let timeless = match key_of(filter) {
             Some(key) => {
-                let generation = self.inventory_generation().await?;
+                let generation = generation.get(self).await?;
                 match self.facets.get(&key, generation) {
                     Some(cached) => cached,
                     None => {
@@ -228,22 +313,30 @@ impl Store {
             }
             None => self.timeless_facets(filter, &search).await?,
         };
-        // The states depend on the time: always counted.
-        let mut states = certificate::Entity::find().select_only();
-        for (expr, alias) in EXPIRY.count_exprs(filter.now, filter.healthy_after_secs) {
-            states = states.column_as(expr, alias);
-        }
-        let by_state = states
-            .filter(condition(filter, Facet::State, &search)?)
-            .into_tuple()
-            .one(&self.db)
-            .await?;
+        // The states depend on the time: counted at `now` from the cached notAfter values, or
+        // in the database when the filter has an expiry cutoff.
+        let by_state = match self.state_facet(filter, &search, &mut generation).await? {
+            Some(counts) => counts,
+            None => {
+                let mut states = certificate::Entity::find().select_only();
+                for (expr, alias) in EXPIRY.count_exprs(filter.now, filter.healthy_after_secs) {
+                    states = states.column_as(expr, alias);
+                }
+                state_counts(
+                    states
+                        .filter(condition(filter, Facet::State, &search)?)
+                        .into_tuple()
+                        .one(&self.db)
+                        .await?,
+                )
+            }
+        };
         Ok(CertificateFacets {
             by_vault: timeless.by_vault,
             by_issuer: timeless.by_issuer,
             by_issuer_kind: timeless.by_issuer_kind,
             by_key_type: timeless.by_key_type,
-            by_state: state_counts(by_state),
+            by_state,
         })
     }
 

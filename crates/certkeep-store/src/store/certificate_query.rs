@@ -5,6 +5,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use super::Store;
 use super::certificate_filter::{Facet, condition};
 use super::certificate_rows::to_certificate;
+use super::count_cache::GenerationOnce;
 use crate::entities::{certificate, vault};
 use crate::model::certificate::{Certificate, CertificateFilter};
 use crate::{CertificateId, CredentialId, StoreError};
@@ -48,7 +49,9 @@ impl Store {
         &self,
         filter: &CertificateFilter,
     ) -> Result<Vec<Certificate>, StoreError> {
-        let search = self.search_match(filter).await?;
+        let search = self
+            .search_match(filter, &mut GenerationOnce::default())
+            .await?;
         certificate::Entity::find()
             .filter(condition(filter, Facet::None, &search)?)
             .order_by_asc(certificate::Column::NotAfter)

@@ -19,19 +19,28 @@ use crate::model::certificate::CertificateFilter;
 use crate::{StoreError, entities::certificate};
 use sea_orm::{PaginatorTrait, QueryFilter};
 
-/// Distinct filters kept; past this the cache starts over.
+/// Distinct filters kept by default; past this the cache starts over.
 const CAPACITY: usize = 512;
 
 /// Filter key → (generation, value): counts, and the facets that do not depend on the time.
 #[derive(Debug)]
 pub(crate) struct GenerationCache<V> {
     counts: Mutex<HashMap<String, (i64, V)>>,
+    capacity: usize,
 }
 
 impl<V> Default for GenerationCache<V> {
     fn default() -> Self {
+        Self::with_capacity(CAPACITY)
+    }
+}
+
+impl<V> GenerationCache<V> {
+    /// A cache of at most `capacity` filters (values that are large get a small one).
+    pub(super) fn with_capacity(capacity: usize) -> Self {
         Self {
             counts: Mutex::new(HashMap::new()),
+            capacity: capacity.max(1),
         }
     }
 }
@@ -47,13 +56,29 @@ impl<V: Clone> GenerationCache<V> {
 
     pub(super) fn put(&self, key: String, generation: i64, count: V) {
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        if counts.len() >= CAPACITY && !counts.contains_key(&key) {
+        if counts.len() >= self.capacity && !counts.contains_key(&key) {
             counts.retain(|_, (g, _)| *g == generation);
-            if counts.len() >= CAPACITY {
+            if counts.len() >= self.capacity {
                 counts.clear();
             }
         }
         counts.insert(key, (generation, count));
+    }
+}
+
+/// The inventory generation for one store call: read when first needed, then reused (each
+/// read is a query; a page may need it for its search, its positions and its count).
+#[derive(Debug, Default)]
+pub(super) struct GenerationOnce(Option<i64>);
+
+impl GenerationOnce {
+    pub(super) async fn get(&mut self, store: &Store) -> Result<i64, StoreError> {
+        if let Some(g) = self.0 {
+            return Ok(g);
+        }
+        let g = store.inventory_generation().await?;
+        self.0 = Some(g);
+        Ok(g)
     }
 }
 
@@ -93,8 +118,9 @@ impl Store {
     /// How many certificate versions match `filter`: from the cache while the inventory has
     /// not changed, else counted (and cached).
     pub async fn count_certificates(&self, filter: &CertificateFilter) -> Result<u64, StoreError> {
-        let search = self.search_match(filter).await?;
-        self.count_with(filter, &search).await
+        let mut generation = GenerationOnce::default();
+        let search = self.search_match(filter, &mut generation).await?;
+        self.count_with(filter, &search, &mut generation).await
     }
 
     /// [`Store::count_certificates`] with the search already resolved.
@@ -102,11 +128,12 @@ impl Store {
         &self,
         filter: &CertificateFilter,
         search: &SearchMatch,
+        generation: &mut GenerationOnce,
     ) -> Result<u64, StoreError> {
         let Some(key) = key_of(filter) else {
             return self.count_certificates_now(filter, search).await;
         };
-        let generation = self.inventory_generation().await?;
+        let generation = generation.get(self).await?;
         if let Some(n) = self.counts.get(&key, generation) {
             return Ok(n);
         }

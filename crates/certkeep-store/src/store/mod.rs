@@ -11,11 +11,13 @@ mod certificates;
 mod count_cache;
 mod credentials;
 mod exclusions;
+mod expiry_index;
 mod issuers;
 mod jobs;
 mod leases;
 mod local_delete;
 mod login_throttle;
+mod ordered_ids;
 mod pages;
 mod requests;
 mod search_index;
@@ -55,6 +57,10 @@ pub struct Store {
     counts: Arc<count_cache::GenerationCache<u64>>,
     /// Certificate facets other than the states, by filter, valid at an inventory generation.
     facets: Arc<count_cache::GenerationCache<certificate_page::TimelessFacets>>,
+    /// Sorted notAfter values by filter, for the state facet, valid at an inventory generation.
+    expiries: Arc<expiry_index::ExpiryCache>,
+    /// Every matching id in order, by filter and sort, for deep pages and searches.
+    ordered: Arc<ordered_ids::OrderedIds>,
     /// Certificate search texts in memory.
     search: Arc<search_index::SearchIndex>,
 }
@@ -89,6 +95,10 @@ impl Store {
             clock,
             counts: Default::default(),
             facets: Default::default(),
+            expiries: Arc::new(expiry_index::ExpiryCache::with_capacity(
+                expiry_index::CAPACITY,
+            )),
+            ordered: Default::default(),
             search: Default::default(),
         })
     }

@@ -12,7 +12,8 @@
 //! 200 ms per 100,000 versions); when the inventory rests they cost the scan only. The rows a
 //! search returns are read from the database with the rest of the filter.
 //! A search matching more than [`MAX_IDS`] versions falls back to `LIKE` (a broad search: a
-//! scan then finds a page quickly).
+//! scan then finds a page quickly). The ids of the last [`RECENT_SEARCHES`] searches are kept
+//! with the index they were found in (each page of a search's results asks again).
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
@@ -21,6 +22,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::Store;
 use super::certificate_filter::{SearchMatch, search_needles, search_partition};
+use super::count_cache::{GenerationCache, GenerationOnce};
 use crate::StoreError;
 use crate::entities::certificate;
 use crate::model::certificate::CertificateFilter;
@@ -30,6 +32,9 @@ const BUILD_CHUNK: u64 = 5_000;
 
 /// Past this many matching versions a search is run in SQL instead.
 pub(crate) const MAX_IDS: usize = 5_000;
+
+/// Searches whose ids are kept (up to [`MAX_IDS`] ids each: at most 2.5 MB).
+const RECENT_SEARCHES: usize = 64;
 
 /// Separates two versions' texts in a buffer; never part of a search (it is trimmed away).
 const SEPARATOR: u8 = b'\n';
@@ -120,11 +125,23 @@ pub(crate) enum Partition {
 }
 
 /// The shared index (one per [`Store`] handle and its clones).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct SearchIndex {
     built: RwLock<Option<Arc<Built>>>,
     /// One rebuild at a time; the others keep using the previous index.
     rebuilding: tokio::sync::Mutex<()>,
+    /// (needles, partition) → the ids found (`None`: too many), at the index's generation.
+    recent: GenerationCache<Option<Arc<Vec<i64>>>>,
+}
+
+impl Default for SearchIndex {
+    fn default() -> Self {
+        Self {
+            built: RwLock::default(),
+            rebuilding: tokio::sync::Mutex::default(),
+            recent: GenerationCache::with_capacity(RECENT_SEARCHES),
+        }
+    }
 }
 
 impl SearchIndex {
@@ -152,8 +169,10 @@ impl Store {
     pub(super) async fn search_match(
         &self,
         filter: &CertificateFilter,
+        generation: &mut GenerationOnce,
     ) -> Result<SearchMatch, StoreError> {
-        self.search_match_in(filter, search_partition(filter)).await
+        self.search_match_in(filter, search_partition(filter), generation)
+            .await
     }
 
     /// [`Store::search_match`] over the versions of `partition`.
@@ -161,6 +180,7 @@ impl Store {
         &self,
         filter: &CertificateFilter,
         partition: Partition,
+        generation: &mut GenerationOnce,
     ) -> Result<SearchMatch, StoreError> {
         let needles = filter
             .search
@@ -170,20 +190,36 @@ impl Store {
         if needles.is_empty() {
             return Ok(SearchMatch::None);
         }
-        Ok(match self.search_ids(&needles, partition).await? {
-            Some(ids) => SearchMatch::Ids(ids),
-            None => SearchMatch::Like,
-        })
+        let generation = generation.get(self).await?;
+        Ok(
+            match self.search_ids_at(&needles, partition, generation).await? {
+                Some(ids) => SearchMatch::Ids(ids.to_vec()),
+                None => SearchMatch::Like,
+            },
+        )
     }
 
     /// The ids of the versions in `partition` whose search text contains one of `needles`
     /// (lowercased, non-empty), or `None` when more than [`MAX_IDS`] match.
-    pub(crate) async fn search_ids(
+    /// `generation` is the inventory's, read by the caller.
+    async fn search_ids_at(
         &self,
         needles: &[String],
         partition: Partition,
-    ) -> Result<Option<Vec<i64>>, StoreError> {
-        let built = self.fresh_search_index().await?;
+        generation: i64,
+    ) -> Result<Option<Arc<Vec<i64>>>, StoreError> {
+        let built = self.fresh_search_index(generation).await?;
+        let key = format!("{partition:?}|{needles:?}");
+        if let Some(found) = self.search.recent.get(&key, built.generation) {
+            return Ok(found);
+        }
+        let found = Self::scan(&built, needles, partition).map(Arc::new);
+        self.search.recent.put(key, built.generation, found.clone());
+        Ok(found)
+    }
+
+    /// The ids of the versions in `partition` of `built` that contain one of `needles`.
+    fn scan(built: &Built, needles: &[String], partition: Partition) -> Option<Vec<i64>> {
         let mut ids = Vec::new();
         for needle in needles {
             let finder = Finder::new(needle.as_bytes());
@@ -192,19 +228,18 @@ impl Store {
                 built.other.find(&finder, MAX_IDS, &mut ids);
             }
             if ids.len() > MAX_IDS {
-                return Ok(None);
+                return None;
             }
         }
         ids.sort_unstable();
         ids.dedup();
-        Ok(Some(ids))
+        Some(ids)
     }
 
     /// The index, rebuilt first when the inventory has changed since it was built (one
     /// rebuild at a time; concurrent searches wait for it rather than read an old index).
-    async fn fresh_search_index(&self) -> Result<Arc<Built>, StoreError> {
+    async fn fresh_search_index(&self, generation: i64) -> Result<Arc<Built>, StoreError> {
         let index = &self.search;
-        let generation = self.inventory_generation().await?;
         if let Some(built) = index.current().filter(|b| b.generation == generation) {
             return Ok(built);
         }

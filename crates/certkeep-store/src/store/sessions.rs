@@ -6,8 +6,9 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, 
 
 use super::access_input::{client_text, is_unique_violation, sha256_hex};
 use super::{Store, count, users};
-use crate::entities::session;
+use crate::entities::{session, user};
 use crate::model::session::{NewSession, Session, USER_AGENT_MAX_CHARS};
+use crate::model::user::User;
 use crate::{StoreError, UserId};
 
 fn to_session(m: session::Model) -> Session {
@@ -86,6 +87,25 @@ impl Store {
             .one(&self.db)
             .await?
             .map(to_session))
+    }
+
+    /// The session with this id digest and its user, in one query (every page asks).
+    pub async fn find_session_with_user(
+        &self,
+        id_hash: &str,
+    ) -> Result<Option<(Session, Option<User>)>, StoreError> {
+        let id = self::id_hash(id_hash)?;
+        let Some((session, owner)) = session::Entity::find_by_id(id)
+            .find_also_related(user::Entity)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some((
+            to_session(session),
+            owner.map(users::to_user).transpose()?,
+        )))
     }
 
     /// The sessions of a user, newest first.

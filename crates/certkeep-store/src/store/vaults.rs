@@ -2,8 +2,8 @@
 use std::collections::{HashMap, HashSet};
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, sea_query::Expr,
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, EntityTrait, IntoActiveModel, JoinType,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, sea_query::Expr,
 };
 
 use super::{CHUNK, Store, audit, with_member};
@@ -181,6 +181,29 @@ impl Store {
             .collect()
     }
 
+    /// (credential name, vault name) of these vaults, or of every vault with `None`: one
+    /// query reading three columns (a listing names the vaults of its page's rows).
+    pub async fn vault_names(
+        &self,
+        ids: Option<&[VaultId]>,
+    ) -> Result<HashMap<VaultId, (String, String)>, StoreError> {
+        let mut query = vault::Entity::find()
+            .select_only()
+            .column(vault::Column::Id)
+            .column(credential::Column::Name)
+            .column(vault::Column::Name)
+            .join(JoinType::InnerJoin, vault::Relation::Credential.def());
+        if let Some(ids) = ids {
+            let wanted: std::collections::BTreeSet<i64> = ids.iter().map(|v| v.0).collect();
+            query = query.filter(vault::Column::Id.is_in(wanted));
+        }
+        let rows: Vec<(i64, String, String)> = query.into_tuple().all(&self.db).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, credential, vault)| (VaultId(id), (credential, vault)))
+            .collect())
+    }
+
     /// The vault of this credential with this name.
     pub async fn find_vault(
         &self,
@@ -194,6 +217,26 @@ impl Store {
             .await?
             .map(to_vault)
             .transpose()
+    }
+
+    /// The ids of a credential's vault, both found by name in one query (a listing scoped to a
+    /// vault asks on every request); `None` when either name is unknown.
+    pub async fn vault_ids_by_names(
+        &self,
+        credential_name: &str,
+        vault_name: &str,
+    ) -> Result<Option<(CredentialId, VaultId)>, StoreError> {
+        let found: Option<(String, i64)> = vault::Entity::find()
+            .select_only()
+            .column(vault::Column::CredentialId)
+            .column(vault::Column::Id)
+            .join(JoinType::InnerJoin, vault::Relation::Credential.def())
+            .filter(credential::Column::Name.eq(credential_name))
+            .filter(vault::Column::Name.eq(vault_name))
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        Ok(found.map(|(c, v)| (CredentialId::from_db(c), VaultId(v))))
     }
 
     /// The vault with this id.

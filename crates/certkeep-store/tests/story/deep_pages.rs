@@ -1,6 +1,7 @@
-//! Deep pages (offset 1,000 and more, read by a deferred join) hold the same rows, in the same
-//! order, as the whole result read at once, both ways; and a search of many versions that the
-//! index hands to SQL as ids pages the same.
+//! Deep pages (offset 1,000 and more: by position from the ordered ids kept per filter, or by a
+//! deferred join) hold the same rows, in the same order, as the whole result sorted by the
+//! model, both ways; a search the index resolves to ids pages the same; and after a change
+//! neither is served stale.
 use certkeep_store::{CertificateFilter, CertificateSort, PageRequest};
 
 use super::Ctx;
@@ -17,6 +18,30 @@ pub(crate) async fn story(ctx: &Ctx, data: &PageData) {
         .upsert_certificate_versions(data.v2, &records, NOW)
         .await
         .expect("upsert");
+    assert_pages_match_model(store, data).await;
+    // A change: the pages kept by position are not served stale, neither while a list was
+    // just built (read in SQL meanwhile) nor once it is rebuilt (after the rebuild pause).
+    let more: Vec<_> = (0..30)
+        .map(|i| cert_record(&format!("deep-{:04}", 2_000 + i), "d1", NOW + 86_400, true))
+        .collect();
+    store
+        .upsert_certificate_versions(data.v2, &more, NOW)
+        .await
+        .expect("upsert more");
+    assert_pages_match_model(store, data).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    // The same version read again with another notAfter: it moves in the order.
+    let moved = [cert_record("deep-2000", "d1", NOW + 5 * 86_400, true)];
+    store
+        .upsert_certificate_versions(data.v2, &moved, NOW + 1)
+        .await
+        .expect("move one");
+    assert_pages_match_model(store, data).await;
+}
+
+/// Every page at deep offsets (and of a search the index resolves to ids) holds the rows of
+/// the whole result sorted by the model, both ways, with the right total.
+async fn assert_pages_match_model(store: &certkeep_store::Store, data: &PageData) {
     for search in [None, Some("DEEP-".to_string())] {
         let filter = CertificateFilter {
             vault: Some(data.v2),
