@@ -137,6 +137,20 @@ fn sort_expr(sort: CertificateSort) -> SimpleExpr {
     }
 }
 
+/// `select` in the listing's order: `sort`, ties by name then id, all reversed with
+/// `descending` (ties included, so one index serves both directions).
+fn in_order(
+    select: sea_orm::Select<certificate::Entity>,
+    sort: CertificateSort,
+    descending: bool,
+) -> sea_orm::Select<certificate::Entity> {
+    let order = if descending { Order::Desc } else { Order::Asc };
+    select
+        .order_by(sort_expr(sort), order.clone())
+        .order_by(certificate::Column::Name, order.clone())
+        .order_by(certificate::Column::Id, order)
+}
+
 /// Sums grouped counts by a key derived from the group's value.
 fn fold<K: Ord, V>(rows: Vec<(V, i64)>, key: impl Fn(V) -> K) -> Vec<(K, u64)> {
     let mut out = BTreeMap::new();
@@ -167,14 +181,7 @@ impl Store {
             return Ok(by_position);
         }
         let cond = condition(filter, Facet::None, &search)?;
-        let order = if descending { Order::Desc } else { Order::Asc };
-        // Descending reverses the whole order, ties included, so one index serves it backwards.
-        let ordered = |select: sea_orm::Select<certificate::Entity>| {
-            select
-                .order_by(sort_expr(sort), order.clone())
-                .order_by(certificate::Column::Name, order.clone())
-                .order_by(certificate::Column::Id, order.clone())
-        };
+        let ordered = |select| in_order(select, sort, descending);
         let mut select = ordered(certificate::Entity::find().filter(cond.clone()));
         if page.offset >= DEFERRED_JOIN_OFFSET {
             // A deep page: find its ids by walking an index only, then read those rows (rather
@@ -240,14 +247,11 @@ impl Store {
             Lookup::Fresh(ids) => ids,
             Lookup::Pause => return Ok(None),
             Lookup::Build => {
-                let order = if descending { Order::Desc } else { Order::Asc };
-                let ids: Vec<i64> = certificate::Entity::find()
+                let select = certificate::Entity::find()
                     .select_only()
                     .column(certificate::Column::Id)
-                    .filter(condition(&base, Facet::None, &SearchMatch::None)?)
-                    .order_by(sort_expr(sort), order.clone())
-                    .order_by(certificate::Column::Name, order.clone())
-                    .order_by(certificate::Column::Id, order)
+                    .filter(condition(&base, Facet::None, &SearchMatch::None)?);
+                let ids: Vec<i64> = in_order(select, sort, descending)
                     .into_tuple()
                     .all(&self.db)
                     .await?;
