@@ -6,6 +6,7 @@ pub mod access;
 pub mod actor;
 pub mod config_file;
 pub mod credentials;
+pub mod dashboard;
 pub mod discovery;
 pub mod engine;
 pub mod error;

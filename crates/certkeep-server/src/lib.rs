@@ -15,6 +15,7 @@ pub mod security;
 pub mod settings;
 pub mod state;
 pub mod tls;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -52,7 +53,9 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .merge(routes::health())
+        .merge(web::routes())
         .merge(utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))
+        .fallback(web::not_found)
         .with_state(state.clone())
         .layer(from_fn(request_log::log))
         .layer(from_fn_with_state(state, security::headers))

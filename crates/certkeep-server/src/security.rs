@@ -24,7 +24,9 @@ pub async fn headers(State(st): State<AppState>, req: Request, next: Next) -> Re
     set(h, header::CONTENT_SECURITY_POLICY, CSP);
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(h, header::X_FRAME_OPTIONS, "DENY");
-    set(h, header::REFERRER_POLICY, "no-referrer");
+    // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on form posts,
+    // and the pages check that a form came from this origin.
+    set(h, header::REFERRER_POLICY, "same-origin");
     set(
         h,
         HeaderName::from_static("cross-origin-opener-policy"),

@@ -64,7 +64,7 @@ pub use model::tls_secret_page::{
 pub use model::user::{NewUser, Role, User, UserUpdate};
 pub use model::vault::{Issuer, IssuerRecord, Vault, VaultRecord};
 pub use model::{Show, SyncCounts, Tags, UpsertCounts, VaultSyncCounts};
-pub use store::{INTERRUPTED_ERROR, Store};
+pub use store::{ExpiryWeekCount, INTERRUPTED_ERROR, Store, WEEK_SECS};
 
 #[cfg(test)]
 mod latest_migration_tests {

@@ -16,6 +16,22 @@ impl Timestamp {
             })
             .unwrap_or_else(|| self.0.to_string())
     }
+
+    /// `2026-12-02 07:00 UTC`, for people (pages); the seconds are in `rfc3339`.
+    pub fn minutes(self) -> String {
+        time::OffsetDateTime::from_unix_timestamp(self.0)
+            .map(|t| {
+                format!(
+                    "{}-{:02}-{:02} {:02}:{:02} UTC",
+                    t.year(),
+                    u8::from(t.month()),
+                    t.day(),
+                    t.hour(),
+                    t.minute()
+                )
+            })
+            .unwrap_or_else(|_| self.0.to_string())
+    }
 }
 
 impl From<i64> for Timestamp {

@@ -52,7 +52,7 @@ pub struct CertificateParams {
     pub limit: Option<u64>,
 }
 
-fn query(p: &CertificateParams) -> Result<CertificateQuery, ApiError> {
+pub(crate) fn query(p: &CertificateParams) -> Result<CertificateQuery, ApiError> {
     let (state, expiring_within) = params::state(&p.state, p.expiring_within_days)?;
     let issuer_kind = match p.issuer_kind.as_deref() {
         None => None,

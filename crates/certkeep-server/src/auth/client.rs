@@ -14,8 +14,16 @@ pub struct ClientInfo {
 }
 
 pub fn client_info(st: &AppState, req: &Request) -> ClientInfo {
-    let peer = req
-        .extensions()
+    client_info_of(st, req.headers(), req.extensions())
+}
+
+/// [`client_info`] from a request's parts (for extractors).
+pub fn client_info_of(
+    st: &AppState,
+    headers: &axum::http::HeaderMap,
+    extensions: &axum::http::Extensions,
+) -> ClientInfo {
+    let peer = extensions
         .get::<ConnectInfo<SocketAddr>>()
         // A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d.
         .map(|c| c.0.ip().to_canonical());
@@ -28,7 +36,7 @@ pub fn client_info(st: &AppState, req: &Request) -> ClientInfo {
         return direct;
     }
     let header = |name: &str| {
-        req.headers()
+        headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)

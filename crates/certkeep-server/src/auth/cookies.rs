@@ -16,12 +16,28 @@ pub fn session_cookie_name(https: bool) -> &'static str {
     }
 }
 
+/// The web pages' CSRF cookie: the session's CSRF token, which the server reads back to put in
+/// its forms (HttpOnly like the session cookie: no script needs it).
+pub fn csrf_cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Host-certkeep_csrf"
+    } else {
+        "certkeep_csrf"
+    }
+}
+
 /// The `Set-Cookie` value for a session (`max_age` 0 clears it).
 pub fn session_cookie(https: bool, value: &str, max_age: i64) -> String {
-    let mut c = format!(
-        "{}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}",
-        session_cookie_name(https)
-    );
+    cookie(session_cookie_name(https), https, value, max_age)
+}
+
+/// The `Set-Cookie` value for the web pages' CSRF cookie (`max_age` 0 clears it).
+pub fn csrf_cookie(https: bool, value: &str, max_age: i64) -> String {
+    cookie(csrf_cookie_name(https), https, value, max_age)
+}
+
+fn cookie(name: &str, https: bool, value: &str, max_age: i64) -> String {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}");
     if https {
         c.push_str("; Secure");
     }
@@ -29,7 +45,7 @@ pub fn session_cookie(https: bool, value: &str, max_age: i64) -> String {
 }
 
 /// The value of cookie `name`.
-pub(super) fn read(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn read(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()

@@ -3,10 +3,13 @@
 //! request's extensions; handlers take [`Auth`] and check the role they need.
 
 pub(crate) mod client;
-mod cookies;
+pub(crate) mod cookies;
 
-pub use client::{ClientInfo, client_info};
-pub use cookies::{SESSION_COOKIE_HTTP, SESSION_COOKIE_HTTPS, session_cookie, session_cookie_name};
+pub use client::{ClientInfo, client_info, client_info_of};
+pub use cookies::{
+    SESSION_COOKIE_HTTP, SESSION_COOKIE_HTTPS, csrf_cookie, csrf_cookie_name, session_cookie,
+    session_cookie_name,
+};
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;

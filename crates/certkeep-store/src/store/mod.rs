@@ -12,6 +12,7 @@ mod count_cache;
 mod credentials;
 mod exclusions;
 mod expiry_index;
+mod expiry_timeline;
 mod issuers;
 mod jobs;
 mod leases;
@@ -28,6 +29,8 @@ mod tls_secret_page;
 mod tls_secrets;
 mod users;
 mod vaults;
+
+pub use expiry_timeline::{ExpiryWeekCount, WEEK_SECS};
 
 use std::fmt;
 use std::sync::Arc;

@@ -1,0 +1,102 @@
+//! One certificate: every parsed field of the chosen version (the current one by default),
+//! every version on a timeline, and PEM / DER / chain downloads (the API's export).
+
+use askama::Template;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use certkeep_engine::Scope;
+use certkeep_engine::access::Role;
+use certkeep_engine::views::{
+    CertificateQuery, CertificateSort, CertificateView, MAX_PAGE_LIMIT, PageRequest, ShowVersions,
+};
+
+use super::chart::{self, VersionChart};
+use super::list_query::ListQuery;
+use super::page::{Layout, PageError, PageResult, html};
+use super::viewer::Viewer;
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "certificate.html")]
+struct CertificatePage {
+    layout: Layout,
+    c: CertificateView,
+    versions: Vec<CertificateView>,
+    chart: VersionChart,
+    /// `/api/v1/vaults/{credential}/{vault}/certificates/{name}/export?version=…&format=`
+    export: String,
+    base: String,
+}
+
+fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+pub(crate) async fn show(
+    State(st): State<AppState>,
+    viewer: Viewer,
+    Path((credential, vault, name)): Path<(String, String, String)>,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    viewer.require(Role::Auditor)?;
+    if [&credential, &vault, &name]
+        .iter()
+        .any(|p| p.contains('\0'))
+    {
+        return Err(PageError::bad_request("a NUL character is not allowed"));
+    }
+    let q = ListQuery::parse("", raw.as_deref().unwrap_or_default(), &["version"])?;
+    let versions = st
+        .engine
+        .list_certificates(&CertificateQuery {
+            scope: Scope::vault(credential.clone(), vault.clone()),
+            show: ShowVersions::All,
+            name: Some(name.clone()),
+            include_missing: true,
+            sort: CertificateSort::NotAfter,
+            descending: true,
+            page: PageRequest::new(0, MAX_PAGE_LIMIT),
+            ..Default::default()
+        })
+        .await?
+        .items;
+    let chosen = match q.get("version") {
+        Some(v) => versions.iter().find(|c| c.version == v).ok_or_else(|| {
+            PageError::not_found(format!("certificate '{name}' has no version '{v}'"))
+        })?,
+        None => versions
+            .iter()
+            .find(|c| c.current)
+            .or(versions.first())
+            .ok_or_else(|| {
+                PageError::not_found(format!("certificate '{name}' in vault '{vault}' not found"))
+            })?,
+    };
+    let c = chosen.clone();
+    let base = format!(
+        "/certificates/{}/{}/{}",
+        enc(&credential),
+        enc(&vault),
+        enc(&name)
+    );
+    let export = format!(
+        "/api/v1/vaults/{}/{}/certificates/{}/export?version={}&format=",
+        enc(&credential),
+        enc(&vault),
+        enc(&name),
+        enc(&c.version)
+    );
+    Ok(html(
+        StatusCode::OK,
+        &CertificatePage {
+            layout: viewer.layout(name.clone(), "certificates"),
+            chart: chart::versions(&versions, &c.version),
+            c,
+            versions,
+            export,
+            base,
+        },
+    ))
+}

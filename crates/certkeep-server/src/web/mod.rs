@@ -1,0 +1,46 @@
+//! The web interface: server-rendered pages (askama templates compiled into the binary) over
+//! the same engine use cases as the API, with embedded assets and no inline script or style.
+//! Pages work without JavaScript; htmx (vendored) and `certkeep.js` only enhance them.
+
+mod certificate;
+mod certificates;
+pub mod chart;
+mod dashboard;
+mod form;
+mod list_query;
+mod login;
+mod page;
+pub mod statics;
+mod viewer;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+
+use crate::state::AppState;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/dashboard") }))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", axum::routing::post(login::logout))
+        .route(
+            "/password",
+            get(login::password_form).post(login::change_password),
+        )
+        .route("/dashboard", get(dashboard::page))
+        .route("/certificates", get(certificates::list))
+        .route("/certificates.csv", get(certificates::csv))
+        .route(
+            "/certificates/{credential}/{vault}/{name}",
+            get(certificate::show),
+        )
+        .route("/assets/{file}", get(statics::serve))
+        .layer(DefaultBodyLimit::max(form::MAX_FORM_BYTES))
+}
+
+/// A page that does not exist.
+pub(crate) async fn not_found() -> Response {
+    page::PageError::not_found("there is no such page").into_response()
+}
