@@ -11,6 +11,7 @@ mod headers;
 mod listings;
 mod login_abuse;
 mod openapi;
+mod pages;
 mod roles;
 mod secrets;
 mod sessions;

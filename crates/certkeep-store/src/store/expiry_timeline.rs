@@ -1,7 +1,7 @@
 //! The dashboard's expiry timeline: how many current, present certificate versions end in each
 //! week after `now`, by vault and policy issuer, counted with one GROUP BY in the database (at
 //! most weeks × vaults × issuers rows come back, whatever the inventory's size).
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::Store;
@@ -42,7 +42,7 @@ impl Store {
             .select_only()
             .column(C::VaultId)
             .column(C::PolicyIssuer)
-            .column_as(week.clone(), "week")
+            .column_as(week, "week")
             .column_as(Expr::expr(Func::count(Expr::col(C::Id))), "n")
             .filter(C::IsCurrent.eq(true))
             .filter(C::IsMissing.eq(false))
@@ -50,7 +50,9 @@ impl Store {
             .filter(C::NotAfter.lte(end))
             .group_by(C::VaultId)
             .group_by(C::PolicyIssuer)
-            .group_by(week)
+            // By the output column: PostgreSQL would not match the expression, whose
+            // parameters are numbered apart from the select list's.
+            .group_by(Expr::col(Alias::new("week")))
             .into_tuple()
             .all(&self.db)
             .await?;
