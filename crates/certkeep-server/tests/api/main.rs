@@ -4,6 +4,7 @@
 #![allow(unreachable_pub)]
 
 mod bad_input;
+mod browser;
 mod common;
 mod csrf;
 mod estate;

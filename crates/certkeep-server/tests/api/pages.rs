@@ -348,7 +348,7 @@ async fn sign_in_forces_the_one_time_password_change_and_sign_out_ends_the_sessi
 
 /// The current version of each Key Vault certificate of the production vaults, from the
 /// emulator: (vault, name, exp, SHA-1 hex).
-async fn emulator_current_versions() -> Vec<(String, String, i64, String)> {
+pub(crate) async fn emulator_current_versions() -> Vec<(String, String, i64, String)> {
     let state: Value = crate::common::emulator().state().await;
     let mut out = Vec::new();
     for v in state["vaults"].as_array().expect("vaults") {

@@ -1,0 +1,327 @@
+//! The pages in a real browser: Debian's Chromium, headless, driven over the DevTools protocol
+//! (chromiumoxide), against the server and the emulator in-process. Each screen is checked with
+//! axe-core (no serious or critical violation) and saved as a screenshot under
+//! `target/screenshots/`.
+//!
+//! Ignored by a plain `cargo test` (a machine may have no Chromium); `.ci/run` installs
+//! Chromium and axe-core and runs them:
+//! `cargo test -p certkeep-server --test api -- --ignored browser::`.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
+use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
+use chromiumoxide::page::{Page, ScreenshotParams};
+use futures::StreamExt;
+
+use crate::common::{Stack, fresh_password, stacks};
+use crate::pages::emulator_current_versions;
+
+fn workspace_target() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"))
+}
+
+fn chromium() -> PathBuf {
+    let path = std::env::var_os("CERTKEEP_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    assert!(
+        path.exists(),
+        "{} not found: install Chromium (apt-get install -y chromium) or set CERTKEEP_CHROMIUM",
+        path.display()
+    );
+    path
+}
+
+fn axe_source() -> String {
+    let path = std::env::var_os("CERTKEEP_AXE_JS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_target().join("axe/node_modules/axe-core/axe.min.js"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}: install axe-core (npm install --prefix target/axe axe-core) or set CERTKEEP_AXE_JS",
+            path.display()
+        )
+    })
+}
+
+/// A headless Chromium with its event loop running.
+struct Chrome {
+    browser: Browser,
+    events: tokio::task::JoinHandle<()>,
+    axe: String,
+    shots: PathBuf,
+}
+
+impl Chrome {
+    async fn launch(test: &str) -> Self {
+        let profile = crate::common::test_root().join(format!("{test}-chromium"));
+        let config = BrowserConfig::builder()
+            .chrome_executable(chromium())
+            .no_sandbox()
+            .new_headless_mode()
+            .user_data_dir(&profile)
+            .window_size(1366, 900)
+            .viewport(None)
+            .arg("--disable-gpu")
+            .arg("--disable-dev-shm-usage")
+            .build()
+            .expect("browser config");
+        let (browser, mut handler) = Browser::launch(config).await.expect("Chromium starts");
+        // Events the library does not know (newer Chromium) are not fatal.
+        let events = tokio::spawn(async move { while handler.next().await.is_some() {} });
+        let shots = workspace_target().join("screenshots");
+        std::fs::create_dir_all(&shots).expect("screenshot dir");
+        Self {
+            browser,
+            events,
+            axe: axe_source(),
+            shots,
+        }
+    }
+
+    async fn close(mut self) {
+        let _ = self.browser.close().await;
+        let _ = self.browser.wait().await;
+        self.events.abort();
+    }
+}
+
+async fn eval<T: serde::de::DeserializeOwned>(page: &Page, js: &str) -> T {
+    let params = EvaluateParams::builder()
+        .expression(js)
+        .await_promise(true)
+        .return_by_value(true)
+        .build()
+        .expect("evaluate params");
+    page.evaluate(params)
+        .await
+        .unwrap_or_else(|e| panic!("evaluating {}: {e}", &js[..js.len().min(80)]))
+        .into_value()
+        .unwrap_or_else(|e| panic!("the value of {}: {e}", &js[..js.len().min(80)]))
+}
+
+/// Waits until the page is at a URL containing `part` and loaded.
+async fn arrive(page: &Page, part: &str) {
+    let start = Instant::now();
+    loop {
+        let url = page.url().await.ok().flatten().unwrap_or_default();
+        if url.contains(part) {
+            let ready: String = eval(page, "document.readyState").await;
+            if ready == "complete" {
+                return;
+            }
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "never reached {part}: at {url}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until an element matching `selector` is on the page.
+async fn appear(page: &Page, selector: &str) {
+    let start = Instant::now();
+    let js = format!("document.querySelector({selector:?}) !== null");
+    while !eval::<bool>(page, &js).await {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{selector} never appeared"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn fill(page: &Page, selector: &str, text: &str) {
+    page.find_element(selector)
+        .await
+        .unwrap_or_else(|e| panic!("{selector}: {e}"))
+        .click()
+        .await
+        .expect("focus")
+        .type_str(text)
+        .await
+        .expect("type");
+}
+
+async fn click(page: &Page, selector: &str) {
+    page.find_element(selector)
+        .await
+        .unwrap_or_else(|e| panic!("{selector}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {selector}: {e}"));
+}
+
+async fn count(page: &Page, selector: &str) -> usize {
+    eval(
+        page,
+        &format!("document.querySelectorAll({selector:?}).length"),
+    )
+    .await
+}
+
+impl Chrome {
+    /// axe-core on the page: no serious or critical violation. Then a full-page screenshot.
+    async fn check(&self, page: &Page, name: &str) {
+        let loaded: bool = eval(page, &format!("{};\ntypeof axe === 'object'", self.axe)).await;
+        assert!(loaded, "axe-core loads");
+        let violations: Vec<String> = eval(
+            page,
+            "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations
+                .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                .map(v => v.impact + ' ' + v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))",
+        )
+        .await;
+        assert!(violations.is_empty(), "{name}: axe-core: {violations:#?}");
+        page.save_screenshot(
+            ScreenshotParams::builder().full_page(true).build(),
+            self.shots.join(format!("{name}.png")),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
+    }
+}
+
+async fn signed_in_admin(s: &Stack, chrome: &Chrome) -> Page {
+    let otp = s.engine.bootstrap_admin().await.unwrap().unwrap();
+    let page = chrome
+        .browser
+        .new_page(format!("{}/dashboard", s.url))
+        .await
+        .expect("a tab");
+    arrive(&page, "/login?next=%2Fdashboard").await;
+    chrome.check(&page, "login").await;
+    fill(&page, "#username", "admin").await;
+    fill(&page, "#password", &otp).await;
+    click(&page, "main button[type=submit]").await;
+    arrive(&page, "/password").await;
+    chrome.check(&page, "password-forced").await;
+    let new = fresh_password();
+    fill(&page, "#current_password", &otp).await;
+    fill(&page, "#new_password", &new).await;
+    fill(&page, "#confirm_password", "not the same").await;
+    click(&page, "main button[type=submit]").await;
+    appear(&page, "#confirm_password-error").await;
+    let shown: String = eval(
+        &page,
+        "document.getElementById('confirm_password-error').textContent",
+    )
+    .await;
+    assert_eq!(
+        shown, "does not match the new password",
+        "the error is next to its field"
+    );
+    fill(&page, "#current_password", &otp).await;
+    fill(&page, "#new_password", &new).await;
+    fill(&page, "#confirm_password", &new).await;
+    click(&page, "main button[type=submit]").await;
+    arrive(&page, "/dashboard").await;
+    page
+}
+
+#[tokio::test]
+#[ignore = "drives Chromium and axe-core: .ci/run installs them and runs this"]
+async fn browser_sign_in_dashboard_filters_and_detail() {
+    for s in stacks("browser_screens").await {
+        s.demo_estate().await;
+        let chrome = Chrome::launch(&format!("browser_screens_{}", s.backend)).await;
+        let page = signed_in_admin(&s, &chrome).await;
+        let now = s.clock.get();
+        let certs = emulator_current_versions().await;
+        let expired = certs.iter().filter(|c| c.2 <= now).count();
+
+        // The dashboard: counts, the timeline drawn, no script errors.
+        let shown: String = eval(
+            &page,
+            "document.querySelector('#certificate-counts .expired .n').textContent",
+        )
+        .await;
+        assert_eq!(shown, expired.to_string());
+        assert!(
+            count(&page, "#timeline rect").await > 0,
+            "the timeline has bars"
+        );
+        chrome.check(&page, "dashboard").await;
+
+        // A count links to its listing.
+        click(&page, "#certificate-counts a.expired").await;
+        arrive(&page, "/certificates?state=expired").await;
+        assert_eq!(count(&page, "#certificates tbody tr").await, expired);
+
+        // The listing: a facet, then a search typed in the box, both kept in the URL.
+        page.goto(format!("{}/certificates", s.url))
+            .await
+            .expect("go");
+        arrive(&page, "/certificates").await;
+        chrome.check(&page, "certificates").await;
+        click(&page, "aside a[href*='vault=kv-prod-web']").await;
+        arrive(&page, "vault=kv-prod-web").await;
+        let in_vault = certs.iter().filter(|c| c.0 == "kv-prod-web").count();
+        assert_eq!(count(&page, "#certificates tbody tr").await, in_vault);
+        fill(&page, "#search", "intranet").await;
+        page.find_element("#search")
+            .await
+            .unwrap()
+            .press_key("Enter")
+            .await
+            .unwrap();
+        arrive(&page, "search=intranet").await;
+        let url = page.url().await.unwrap().unwrap();
+        assert!(
+            url.contains("vault=kv-prod-web"),
+            "the facet is kept: {url}"
+        );
+        let names: Vec<String> = eval(&page, "[...document.querySelectorAll('#certificates tbody tr td:first-child a')].map(a => a.textContent)").await;
+        let want = certs
+            .iter()
+            .filter(|c| c.0 == "kv-prod-web" && c.1.contains("intranet"))
+            .count();
+        assert_eq!(names.len(), want, "{names:?}");
+        assert!(names.iter().all(|n| n.contains("intranet")), "{names:?}");
+
+        // A certificate's page.
+        click(&page, "#certificates tbody tr td:first-child a").await;
+        arrive(&page, "/certificates/prod/kv-prod-web/").await;
+        assert!(count(&page, "#versions tbody tr").await >= 1);
+        assert!(count(&page, "#version-timeline rect").await >= 1);
+        chrome.check(&page, "certificate").await;
+
+        // Phone width: the read-only screens do not scroll sideways.
+        for (path, name) in [
+            ("/dashboard", "dashboard-phone"),
+            ("/certificates", "certificates-phone"),
+        ] {
+            // Set for each page: a full-page screenshot resets the device metrics.
+            page.execute(SetDeviceMetricsOverrideParams::new(390, 844, 1.0, true))
+                .await
+                .expect("phone viewport");
+            page.goto(format!("{}{path}", s.url)).await.expect("go");
+            arrive(&page, path).await;
+            let (inner, scroll): (u32, u32) = eval(
+                &page,
+                "[window.innerWidth, document.documentElement.scrollWidth]",
+            )
+            .await;
+            assert_eq!(inner, 390, "the phone viewport is in effect");
+            assert!(
+                scroll <= inner + 1,
+                "{path} is {scroll} px wide on a {inner} px phone"
+            );
+            chrome.check(&page, name).await;
+        }
+
+        // Sign out: back to the sign-in page, and the session is gone.
+        click(&page, "header form button").await;
+        arrive(&page, "/login").await;
+        page.goto(format!("{}/dashboard", s.url)).await.expect("go");
+        arrive(&page, "/login?next=").await;
+        chrome.close().await;
+        s.finish().await;
+    }
+}
