@@ -7,6 +7,8 @@ use certkeep_store::{Credential, CredentialId, DeletedCounts, NewCredential, Syn
 use serde::Serialize;
 use serde_json::json;
 
+use certkeep_core::request::FieldError;
+
 use crate::master_key::credential_aad;
 use crate::views::Timestamp;
 use crate::{Actor, Engine, EngineError, records};
@@ -129,12 +131,30 @@ impl Engine {
         actor: &Actor,
         input: AddCredential,
     ) -> Result<Added, EngineError> {
-        let name = check_name(&input.name)?;
-        let tenant_id = check_guid("tenant_id", &input.tenant_id)?;
-        let subscription_id = check_guid("subscription_id", &input.subscription_id)?;
-        let client_id = check_guid("client_id", &input.client_id)?;
+        // Every bad field at once, so a form shows each next to its field.
+        let mut errors = Vec::new();
+        let mut field = |checked: Result<String, EngineError>| match checked {
+            Ok(v) => Ok(v),
+            Err(EngineError::Invalid { field, reason }) => {
+                errors.push(FieldError::new(field, reason));
+                Ok(String::new())
+            }
+            Err(e) => Err(e),
+        };
+        let name = field(check_name(&input.name))?;
+        let tenant_id = field(check_guid("tenant_id", &input.tenant_id))?;
+        let subscription_id = field(check_guid("subscription_id", &input.subscription_id))?;
+        let client_id = field(check_guid("client_id", &input.client_id))?;
         if input.client_secret.expose_secret().trim().is_empty() {
-            return Err(EngineError::invalid("client_secret", "is empty"));
+            errors.push(FieldError::new("client_secret", "is empty"));
+        }
+        match errors.len() {
+            0 => {}
+            1 => {
+                let e = errors.remove(0);
+                return Err(EngineError::invalid(e.field, e.reason));
+            }
+            _ => return Err(EngineError::Fields { errors }),
         }
         let cloud = self.cloud(&input.cloud)?;
         if let Some(existing) = self.store.find_credential_by_name(&name).await? {

@@ -86,6 +86,9 @@ pub(crate) struct Chip {
 #[template(path = "certificates.html")]
 struct CertificatesPage {
     layout: Layout,
+    tab: &'static str,
+    notice: Option<String>,
+    problem: Option<String>,
     q: ListQuery,
     listing: Listing<CertificateView>,
     facets: Vec<FacetGroup>,
@@ -295,6 +298,9 @@ pub(crate) async fn list(
         StatusCode::OK,
         &CertificatesPage {
             layout: viewer.layout("Certificates", "certificates"),
+            tab: "certificates",
+            notice: None,
+            problem: None,
             facets: facet_groups(&q, &facets),
             columns: columns(&q),
             chips: chips(&q),

@@ -5,18 +5,21 @@
 mod certificate;
 mod certificates;
 pub mod chart;
+mod credentials;
 mod dashboard;
+mod fields;
 mod form;
 mod list_query;
 mod login;
 mod page;
 pub mod statics;
+mod vaults;
 mod viewer;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::state::AppState;
 
@@ -24,7 +27,7 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/dashboard") }))
         .route("/login", get(login::form).post(login::submit))
-        .route("/logout", axum::routing::post(login::logout))
+        .route("/logout", post(login::logout))
         .route(
             "/password",
             get(login::password_form).post(login::change_password),
@@ -35,6 +38,19 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             "/certificates/{credential}/{vault}/{name}",
             get(certificate::show),
+        )
+        .route("/vaults", get(vaults::vaults))
+        .route("/vaults/sync", post(vaults::sync_vaults))
+        .route("/issuers", get(vaults::issuers))
+        .route("/issuers/sync", post(vaults::sync_issuers))
+        .route(
+            "/credentials",
+            get(credentials::list).post(credentials::add),
+        )
+        .route("/credentials/{name}/secret", post(credentials::rotate))
+        .route(
+            "/credentials/{name}/remove",
+            get(credentials::confirm_remove).post(credentials::remove),
         )
         .route("/assets/{file}", get(statics::serve))
         .layer(DefaultBodyLimit::max(form::MAX_FORM_BYTES))

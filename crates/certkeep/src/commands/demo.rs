@@ -214,7 +214,7 @@ impl DemoSummary {
              \x20 TLS secrets:              {} ({} versions; {} certificates read from them)\n\
              \x20 expired:                  {} distinct current certificates\n\
              \x20 expiring within 30 days:  {}\n\n\
-             Certkeep's server: {} (Swagger UI and the API: {})\n\
+             Certkeep's web interface: {} (open it in a browser; Swagger UI and the API: {})\n\
              \x20 sign in as {} with the one-time password {} (change it at first sign-in)\n\n{}",
             self.ready_ms,
             self.inventory.vaults,

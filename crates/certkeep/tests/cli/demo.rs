@@ -58,9 +58,9 @@ async fn demo_inventories_the_estate_and_stops_on_ctrl_c() {
     // The server runs, and the printed one-time password signs admin in.
     let server_line = text
         .lines()
-        .find(|l| l.starts_with("Certkeep's server: "))
+        .find(|l| l.starts_with("Certkeep's web interface: "))
         .unwrap_or_else(|| panic!("no server line in {text}"));
-    let url = server_line["Certkeep's server: ".len()..]
+    let url = server_line["Certkeep's web interface: ".len()..]
         .split_whitespace()
         .next()
         .expect("url")
@@ -93,6 +93,18 @@ async fn demo_inventories_the_estate_and_stops_on_ctrl_c() {
         .await
         .expect("docs");
     assert_eq!(docs.status(), 200, "Swagger UI is served");
+    let page = http
+        .get(format!("{url}/login"))
+        .send()
+        .await
+        .expect("sign-in page");
+    assert_eq!(page.status(), 200, "the web interface is served");
+    assert!(
+        page.text()
+            .await
+            .unwrap_or_default()
+            .contains("Sign in to Certkeep")
+    );
 
     // The printed settings reach the demo's inventory.
     let run = |args: &'static [&'static str]| {
