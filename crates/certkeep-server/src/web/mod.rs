@@ -2,11 +2,13 @@
 //! the same engine use cases as the API, with embedded assets and no inline script or style.
 //! Pages work without JavaScript; htmx (vendored) and `certkeep.js` only enhance them.
 
+mod audit;
 mod certificate;
 mod certificates;
 pub mod chart;
 mod credentials;
 mod dashboard;
+mod discovery;
 mod fields;
 mod form;
 mod list_query;
@@ -39,6 +41,10 @@ pub(crate) fn routes() -> Router<AppState> {
             "/certificates/{credential}/{vault}/{name}",
             get(certificate::show),
         )
+        .route("/audit", get(audit::page))
+        .route("/discovery", get(discovery::form).post(discovery::start))
+        .route("/jobs/{id}", get(discovery::job))
+        .route("/jobs/{id}/progress", get(discovery::progress))
         .route("/vaults", get(vaults::vaults))
         .route("/vaults/sync", post(vaults::sync_vaults))
         .route("/issuers", get(vaults::issuers))
