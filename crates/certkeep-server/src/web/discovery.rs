@@ -163,6 +163,7 @@ struct JobPage {
     layout: Layout,
     job: JobView,
     outcome: String,
+    rows: Vec<OutcomeRow>,
 }
 
 #[derive(Template)]
@@ -170,6 +171,46 @@ struct JobPage {
 struct JobProgress {
     job: JobView,
     outcome: String,
+    rows: Vec<OutcomeRow>,
+}
+
+/// One item of a finished job's outcome (a vault discovered, a certificate renewed).
+pub(crate) struct OutcomeRow {
+    pub(crate) item: String,
+    /// `requested`, `completed`, `refused`, `failed`, `ok`.
+    pub(crate) outcome: String,
+    pub(crate) reason: String,
+}
+
+/// The outcome's items, when it is a list of objects (every job kind's is).
+fn rows_of(job: &JobView) -> Vec<OutcomeRow> {
+    let Some(items) = job.outcome.as_ref().and_then(|o| o.as_array()) else {
+        return Vec::new();
+    };
+    let text =
+        |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
+    items
+        .iter()
+        .map(|i| {
+            let item = [text(i, "credential"), text(i, "vault"), text(i, "name")]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("/");
+            let error = text(i, "error");
+            OutcomeRow {
+                item,
+                outcome: text(i, "outcome").unwrap_or_else(|| {
+                    if error.is_some() {
+                        "failed".into()
+                    } else {
+                        "ok".into()
+                    }
+                }),
+                reason: text(i, "reason").or(error).unwrap_or_default(),
+            }
+        })
+        .collect()
 }
 
 /// A finished job's outcome, pretty-printed (empty while it runs).
@@ -204,12 +245,14 @@ pub(crate) async fn job(
     viewer.require(Role::Auditor)?;
     let job = st.engine.show_job(&id).await?;
     let outcome = outcome_of(&job);
+    let rows = rows_of(&job);
     Ok(html(
         StatusCode::OK,
         &JobPage {
             layout: viewer.layout("Job", "discovery"),
             job,
             outcome,
+            rows,
         },
     ))
 }
@@ -223,5 +266,6 @@ pub(crate) async fn progress(
     viewer.require(Role::Auditor)?;
     let job = st.engine.show_job(&id).await?;
     let outcome = outcome_of(&job);
-    Ok(html(StatusCode::OK, &JobProgress { job, outcome }))
+    let rows = rows_of(&job);
+    Ok(html(StatusCode::OK, &JobProgress { job, outcome, rows }))
 }

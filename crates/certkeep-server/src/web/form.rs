@@ -43,3 +43,39 @@ pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, PageError> {
     serde_urlencoded::from_bytes(bytes)
         .map_err(|e| PageError::bad_request(format!("the form could not be read: {e}")))
 }
+
+/// A form with repeated fields (the checkboxes of a bulk action), as its pairs in order.
+pub(crate) struct FormPairs(pub(crate) Vec<(String, String)>);
+
+impl FormPairs {
+    /// The last value of `key`, or "".
+    pub(crate) fn get(&self, key: &str) -> &str {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    }
+
+    /// Every value of `key`, in order, without repeats.
+    pub(crate) fn all(&self, key: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (k, v) in &self.0 {
+            if k == key && !out.contains(v) {
+                out.push(v.clone());
+            }
+        }
+        out
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for FormPairs {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, PageError> {
+        // The same checks as a typed form; the pairs need no serde.
+        let PageForm(pairs) = PageForm::<Vec<(String, String)>>::from_request(req, state).await?;
+        Ok(FormPairs(pairs))
+    }
+}

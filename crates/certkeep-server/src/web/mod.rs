@@ -3,6 +3,7 @@
 //! Pages work without JavaScript; htmx (vendored) and `certkeep.js` only enhance them.
 
 mod audit;
+mod bulk;
 mod certificate;
 mod certificates;
 pub mod chart;
@@ -37,6 +38,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/dashboard", get(dashboard::page))
         .route("/certificates", get(certificates::list))
         .route("/certificates.csv", get(certificates::csv))
+        .route("/certificates/bulk", post(bulk::confirm))
+        .route("/certificates/renew", post(bulk::renew))
+        .route("/certificates/delete", post(bulk::delete))
         .route(
             "/certificates/{credential}/{vault}/{name}",
             get(certificate::show),

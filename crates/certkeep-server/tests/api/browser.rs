@@ -285,7 +285,7 @@ async fn browser_sign_in_dashboard_filters_and_detail() {
             url.contains("vault=kv-prod-web"),
             "the facet is kept: {url}"
         );
-        let names: Vec<String> = eval(&page, "[...document.querySelectorAll('#certificates tbody tr td:first-child a')].map(a => a.textContent)").await;
+        let names: Vec<String> = eval(&page, "[...document.querySelectorAll('#certificates tbody tr td.name a')].map(a => a.textContent)").await;
         let want = certs
             .iter()
             .filter(|c| c.0 == "kv-prod-web" && c.1.contains("intranet"))
@@ -294,7 +294,7 @@ async fn browser_sign_in_dashboard_filters_and_detail() {
         assert!(names.iter().all(|n| n.contains("intranet")), "{names:?}");
 
         // A certificate's page.
-        click(&page, "#certificates tbody tr td:first-child a").await;
+        click(&page, "#certificates tbody tr td.name a").await;
         arrive(&page, "/certificates/prod/kv-prod-web/").await;
         assert!(count(&page, "#versions tbody tr").await >= 1);
         assert!(count(&page, "#version-timeline rect").await >= 1);

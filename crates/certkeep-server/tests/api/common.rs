@@ -56,6 +56,11 @@ impl Emu {
     /// An emulator of the test's own (demo seed), on the test's runtime, for tests that change
     /// Key Vault (requests, renewals, secrets): Self issuances stay pending for an hour.
     pub async fn private(test: &str) -> Self {
+        Self::private_with_delay(test, 3600.0).await
+    }
+
+    /// [`Emu::private`] whose Self and CA issuances take `secs`.
+    pub async fn private_with_delay(test: &str, secs: f64) -> Self {
         let root = test_root().join(format!(
             "{test}-emulator-{}",
             &uuid::Uuid::new_v4().simple().to_string()[..8]
@@ -63,8 +68,8 @@ impl Emu {
         let emu = certkeep_emulator::Emulator::start(certkeep_emulator::Config {
             port: 0,
             data_dir: root.join("emulator"),
-            self_delay_secs: 3600.0,
-            ca_delay_secs: 3600.0,
+            self_delay_secs: secs,
+            ca_delay_secs: secs,
             ..Default::default()
         })
         .await
@@ -443,16 +448,21 @@ pub struct Stack {
 
 /// The stacks a test runs on: SQLite, and PostgreSQL when configured (the shared emulator).
 pub async fn stacks(test: &str) -> Vec<Stack> {
-    build_stacks(test, false).await
+    build_stacks(test, None).await
 }
 
 /// [`stacks`], each against an emulator of its own ([`Emu::private`]), for tests that change
 /// Key Vault.
 pub async fn private_stacks(test: &str) -> Vec<Stack> {
-    build_stacks(test, true).await
+    build_stacks(test, Some(3600.0)).await
 }
 
-async fn build_stacks(test: &str, private: bool) -> Vec<Stack> {
+/// [`private_stacks`] whose emulators issue Self and CA certificates in `secs`.
+pub async fn quick_stacks(test: &str, secs: f64) -> Vec<Stack> {
+    build_stacks(test, Some(secs)).await
+}
+
+async fn build_stacks(test: &str, private: Option<f64>) -> Vec<Stack> {
     capture_logs();
     let dir = test_root().join(format!(
         "{test}-{}",
@@ -460,10 +470,9 @@ async fn build_stacks(test: &str, private: bool) -> Vec<Stack> {
     ));
     std::fs::create_dir_all(&dir).expect("test dir");
     let emu = || async {
-        if private {
-            Some(Emu::private(test).await)
-        } else {
-            None
+        match private {
+            Some(secs) => Some(Emu::private_with_delay(test, secs).await),
+            None => None,
         }
     };
     let mut out = Vec::new();

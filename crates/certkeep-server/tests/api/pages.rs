@@ -361,9 +361,9 @@ async fn the_dashboard_and_the_listing_count_what_the_emulator_holds() {
             "{p1}"
         );
         let sorted: Vec<&str> = p1
-            .match_indices("<td class=\"nowrap\"><a href=\"/certificates/prod/")
+            .match_indices("<td class=\"nowrap name\"><a href=\"/certificates/prod/")
             .map(|(i, _)| {
-                let rest = &p1[i + 20..];
+                let rest = &p1[i + 25..];
                 let name = &rest[rest.find("\">").unwrap() + 2..];
                 name.split('<').next().unwrap()
             })
