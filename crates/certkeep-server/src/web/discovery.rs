@@ -161,6 +161,8 @@ pub(crate) async fn start(
 #[template(path = "job.html")]
 struct JobPage {
     layout: Layout,
+    /// Where the job was started from: (path, label).
+    back: (&'static str, &'static str),
     job: JobView,
     outcome: String,
     rows: Vec<OutcomeRow>,
@@ -246,10 +248,15 @@ pub(crate) async fn job(
     let job = st.engine.show_job(&id).await?;
     let outcome = outcome_of(&job);
     let rows = rows_of(&job);
+    let (nav, back) = match job.kind.as_str() {
+        "discovery" => ("discovery", ("/discovery", "Discovery")),
+        _ => ("certificates", ("/certificates", "Certificates")),
+    };
     Ok(html(
         StatusCode::OK,
         &JobPage {
-            layout: viewer.layout("Job", "discovery"),
+            layout: viewer.layout("Job", nav),
+            back,
             job,
             outcome,
             rows,

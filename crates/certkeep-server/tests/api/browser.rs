@@ -400,3 +400,135 @@ async fn browser_manage_adds_a_credential_with_errors_next_to_the_fields() {
         s.finish().await;
     }
 }
+
+/// The stack's own emulator's admin API.
+async fn emulator_admin(s: &Stack, method: reqwest::Method, path: &str) -> serde_json::Value {
+    let emu = s.emu.as_ref().expect("a private emulator");
+    let http = certkeep_azure::transport::http_client(&emu.cloud).expect("client");
+    let r = http
+        .request(
+            method,
+            format!("https://127.0.0.1:{}/_emulator/{path}", emu.port),
+        )
+        .send()
+        .await
+        .expect("emulator admin");
+    assert!(r.status().is_success(), "{path}: {r:?}");
+    r.json().await.unwrap_or(serde_json::Value::Null)
+}
+
+#[tokio::test]
+#[ignore = "drives Chromium and axe-core: .ci/run installs them and runs this"]
+async fn browser_renew_with_refusals_and_delete_leaving_azure_untouched() {
+    // Self issuances take 3 s, so the job page is seen running and then finished.
+    for s in crate::common::quick_stacks("browser_bulk", 3.0).await {
+        s.demo_estate().await;
+        let chrome = Chrome::launch(&format!("browser_bulk_{}", s.backend)).await;
+        let page = signed_in_admin(&s, &chrome).await;
+        // One Self and one Unknown certificate of one vault.
+        page.goto(format!(
+            "{}/certificates?vault=kv-prod-web&credential=prod&sort=name",
+            s.url
+        ))
+        .await
+        .expect("go");
+        arrive(&page, "vault=kv-prod-web").await;
+        let pick = |issuer: &str| {
+            format!(
+                "[...document.querySelectorAll('#certificates tbody tr')].find(r => r.children[4].textContent.trim() === '{issuer}').querySelector('input[name=id]').value"
+            )
+        };
+        let self_id: String = eval(&page, &pick("Self")).await;
+        let unknown_id: String = eval(&page, &pick("Unknown")).await;
+        for id in [&self_id, &unknown_id] {
+            click(&page, &format!("input[name=id][value='{id}']")).await;
+        }
+        click(&page, "button[name=action][value=renew]").await;
+        arrive(&page, "/certificates/bulk").await;
+        appear(&page, "#confirm").await;
+        let title: String = eval(&page, "document.querySelector('h1').textContent").await;
+        assert_eq!(title, "Renew 2 certificates?");
+        chrome.check(&page, "renew-confirm").await;
+        let _: String = eval(
+            &page,
+            "document.getElementById('validity_months').value = ''",
+        )
+        .await;
+        fill(&page, "#validity_months", "6").await;
+        click(&page, "#confirm button[type=submit]").await;
+        arrive(&page, "/jobs/").await;
+        // The progress follows the job without a reload, to its end.
+        let start = Instant::now();
+        loop {
+            let status: String = eval(
+                &page,
+                "document.getElementById('job-progress').dataset.status",
+            )
+            .await;
+            if !matches!(status.as_str(), "queued" | "running") {
+                assert_eq!(status, "partial", "one renewed, one refused");
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "the job never finished"
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        let rows: Vec<Vec<String>> = eval(&page, "[...document.querySelectorAll('#job-items tbody tr')].map(r => [...r.children].map(c => c.textContent))").await;
+        let unknown_name = unknown_id.rsplit('/').next().unwrap();
+        let refused = rows
+            .iter()
+            .find(|r| r[0].ends_with(unknown_name))
+            .expect("the Unknown row");
+        assert_eq!(refused[1], "refused");
+        assert!(refused[2].contains("cannot renew"), "{refused:?}");
+        let renewed = rows
+            .iter()
+            .find(|r| !r[0].ends_with(unknown_name))
+            .expect("the Self row");
+        assert_eq!(renewed[1], "completed", "{renewed:?}");
+        chrome.check(&page, "renew-job").await;
+
+        // Delete both from Certkeep: no request reaches Key Vault.
+        page.goto(format!(
+            "{}/certificates?vault=kv-prod-web&credential=prod",
+            s.url
+        ))
+        .await
+        .expect("go");
+        arrive(&page, "vault=kv-prod-web").await;
+        for id in [&self_id, &unknown_id] {
+            click(&page, &format!("input[name=id][value='{id}']")).await;
+        }
+        click(&page, "button[name=action][value=delete]").await;
+        appear(&page, "#confirm").await;
+        let text: String = eval(&page, "document.querySelector('main').textContent").await;
+        assert!(
+            text.contains("Delete 2 certificates from Certkeep?")
+                && text.contains("Azure is untouched")
+        );
+        chrome.check(&page, "delete-confirm").await;
+        emulator_admin(&s, reqwest::Method::DELETE, "counters").await;
+        click(&page, "#confirm button[type=submit]").await;
+        appear(&page, "#deleted").await;
+        let counters = emulator_admin(&s, reqwest::Method::GET, "counters").await;
+        assert_eq!(counters["total"], 0, "Key Vault was not called: {counters}");
+        page.goto(format!(
+            "{}/certificates?vault=kv-prod-web&credential=prod",
+            s.url
+        ))
+        .await
+        .expect("go");
+        arrive(&page, "vault=kv-prod-web").await;
+        for id in [&self_id, &unknown_id] {
+            assert_eq!(
+                count(&page, &format!("input[name=id][value='{id}']")).await,
+                0,
+                "{id} is gone"
+            );
+        }
+        chrome.close().await;
+        s.finish().await;
+    }
+}
