@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::params;
 use crate::auth::Auth;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
 
@@ -175,26 +175,7 @@ pub async fn requests(
     ApiQuery(p): ApiQuery<RequestParams>,
 ) -> ApiResult<axum::Json<Listing<RequestView>>> {
     auth.require(Role::Auditor)?;
-    let status = p
-        .status
-        .as_deref()
-        .map(|s| {
-            use certkeep_engine::requests::RequestStatus as S;
-            Ok(match s {
-                "sending" => S::Sending,
-                "in_progress" => S::InProgress,
-                "completed" => S::Completed,
-                "failed" => S::Failed,
-                "cancelled" => S::Cancelled,
-                _ => {
-                    return Err(ApiError::invalid(
-                        "status",
-                        "must be sending, in_progress, completed, failed or cancelled",
-                    ));
-                }
-            })
-        })
-        .transpose()?;
+    let status = params::request_status(&p.status)?;
     Ok(axum::Json(
         st.engine
             .list_requests(&RequestQuery {

@@ -104,3 +104,27 @@ pub fn descending(order: &Option<String>) -> Result<bool, ApiError> {
         Some(_) => Err(ApiError::invalid("order", "must be asc or desc")),
     }
 }
+
+/// `sending`, `in_progress`, `completed`, `failed` or `cancelled`.
+pub fn request_status(
+    text: &Option<String>,
+) -> Result<Option<certkeep_engine::requests::RequestStatus>, ApiError> {
+    use certkeep_engine::requests::RequestStatus as S;
+    text.as_deref()
+        .map(|s| {
+            Ok(match s {
+                "sending" => S::Sending,
+                "in_progress" => S::InProgress,
+                "completed" => S::Completed,
+                "failed" => S::Failed,
+                "cancelled" => S::Cancelled,
+                _ => {
+                    return Err(ApiError::invalid(
+                        "status",
+                        "must be sending, in_progress, completed, failed or cancelled",
+                    ));
+                }
+            })
+        })
+        .transpose()
+}

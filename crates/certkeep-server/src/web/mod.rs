@@ -15,6 +15,8 @@ mod form;
 mod list_query;
 mod login;
 mod page;
+mod request_form;
+mod requests;
 pub mod statics;
 mod vaults;
 mod viewer;
@@ -45,6 +47,11 @@ pub(crate) fn routes() -> Router<AppState> {
             "/certificates/{credential}/{vault}/{name}",
             get(certificate::show),
         )
+        .route("/requests", get(requests::list).post(request_form::submit))
+        .route("/requests/new", get(request_form::new))
+        .route("/requests/obtain", post(requests::obtain))
+        .route("/requests/poll", post(requests::poll))
+        .route("/requests/{id}/cancel", post(requests::cancel))
         .route("/audit", get(audit::page))
         .route("/discovery", get(discovery::form).post(discovery::start))
         .route("/jobs/{id}", get(discovery::job))
@@ -64,6 +71,14 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/assets/{file}", get(statics::serve))
         .layer(DefaultBodyLimit::max(form::MAX_FORM_BYTES))
+        .merge(uploads())
+}
+
+/// Pages that take a file, with the API's upload limit.
+fn uploads() -> Router<AppState> {
+    Router::new()
+        .route("/requests/{id}/merge", post(requests::merge))
+        .layer(DefaultBodyLimit::max(crate::extract::MAX_UPLOAD_BYTES))
 }
 
 /// A page that does not exist.
