@@ -532,3 +532,70 @@ async fn browser_renew_with_refusals_and_delete_leaving_azure_untouched() {
         s.finish().await;
     }
 }
+
+#[tokio::test]
+#[ignore = "drives Chromium and axe-core: .ci/run installs them and runs this"]
+async fn browser_request_with_advanced_options_to_obtain_certificate() {
+    for s in crate::common::quick_stacks("browser_request", 1.0).await {
+        s.add_demo_credential("prod").await;
+        let chrome = Chrome::launch(&format!("browser_request_{}", s.backend)).await;
+        let page = signed_in_admin(&s, &chrome).await;
+        page.goto(format!("{}/requests", s.url)).await.expect("go");
+        arrive(&page, "/requests").await;
+        click(&page, "a[href='/requests/new']").await;
+        arrive(&page, "/requests/new").await;
+        let _: String = eval(
+            &page,
+            "document.getElementById('vault').value = 'prod/kv-prod-web'",
+        )
+        .await;
+        fill(&page, "#name", "browser-req").await;
+        fill(&page, "#common_name", "browser.contoso.com").await;
+        fill(&page, "#country", "Nederland").await;
+        click(&page, "#advanced summary").await;
+        click(&page, "input[name=key_usage][value=digitalSignature]").await;
+        click(&page, "input[name=ku_critical]").await;
+        click(&page, "input[name=eku][value='1.3.6.1.5.5.7.3.1']").await;
+        click(&page, "input[name=eku_critical]").await;
+        chrome.check(&page, "request-form").await;
+        click(&page, "#request-form button[type=submit]").await;
+        appear(&page, "#country-error").await;
+        let kept: bool = eval(&page, "document.querySelector('input[name=ku_critical]').checked && document.querySelector('input[name=eku][value=\"1.3.6.1.5.5.7.3.1\"]').checked").await;
+        assert!(kept, "the advanced options survive an error");
+        let _: String = eval(&page, "document.getElementById('country').value = ''").await;
+        fill(&page, "#country", "NL").await;
+        click(&page, "#request-form button[type=submit]").await;
+        appear(&page, "#notice").await;
+        let notice: String = eval(&page, "document.getElementById('notice').textContent").await;
+        assert!(
+            notice.starts_with("Requested browser-req in kv-prod-web"),
+            "{notice}"
+        );
+        chrome.check(&page, "request-status").await;
+        // Key Vault issues it within a second; Obtain Certificate reads it.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        click(&page, "form[action='/requests/obtain'] button:not([name])").await;
+        appear(&page, "#notice").await;
+        let start = Instant::now();
+        loop {
+            let notice: String = eval(&page, "document.getElementById('notice').textContent").await;
+            if notice.starts_with("Obtained browser-req") {
+                assert!(notice.contains("1 new"), "{notice}");
+                break;
+            }
+            assert!(start.elapsed() < Duration::from_secs(20), "{notice}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        page.goto(format!(
+            "{}/certificates/prod/kv-prod-web/browser-req",
+            s.url
+        ))
+        .await
+        .expect("go");
+        arrive(&page, "/browser-req").await;
+        let fields: String = eval(&page, "document.getElementById('fields').textContent").await;
+        assert!(fields.contains("digitalSignature"), "{fields}");
+        chrome.close().await;
+        s.finish().await;
+    }
+}

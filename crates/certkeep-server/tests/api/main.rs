@@ -15,6 +15,7 @@ mod openapi;
 mod pages;
 mod pages_bulk;
 mod pages_manage;
+mod pages_requests;
 mod roles;
 mod secrets;
 mod sessions;
