@@ -17,6 +17,7 @@ mod login;
 mod page;
 mod request_form;
 mod requests;
+mod secrets;
 pub mod statics;
 mod vaults;
 mod viewer;
@@ -52,6 +53,24 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/requests/obtain", post(requests::obtain))
         .route("/requests/poll", post(requests::poll))
         .route("/requests/{id}/cancel", post(requests::cancel))
+        .route("/secrets", get(secrets::list))
+        .route("/secrets/new", get(secrets::new))
+        .route(
+            "/secrets/{credential}/{vault}/{name}/edit",
+            get(secrets::edit),
+        )
+        .route(
+            "/secrets/{credential}/{vault}/{name}",
+            post(secrets::update),
+        )
+        .route(
+            "/secrets/{credential}/{vault}/{name}/delete",
+            get(secrets::confirm_delete).post(secrets::act_delete),
+        )
+        .route(
+            "/secrets/{credential}/{vault}/{name}/{action}",
+            post(secrets::act),
+        )
         .route("/audit", get(audit::page))
         .route("/discovery", get(discovery::form).post(discovery::start))
         .route("/jobs/{id}", get(discovery::job))
@@ -78,6 +97,7 @@ pub(crate) fn routes() -> Router<AppState> {
 fn uploads() -> Router<AppState> {
     Router::new()
         .route("/requests/{id}/merge", post(requests::merge))
+        .route("/secrets/create", post(secrets::create))
         .layer(DefaultBodyLimit::max(crate::extract::MAX_UPLOAD_BYTES))
 }
 

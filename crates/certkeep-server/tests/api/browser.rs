@@ -599,3 +599,131 @@ async fn browser_request_with_advanced_options_to_obtain_certificate() {
         s.finish().await;
     }
 }
+
+/// Puts `path` in the file input `selector`, as a user choosing a file would.
+async fn choose_file(page: &Page, selector: &str, path: &std::path::Path) {
+    use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
+    let input = page.find_element(selector).await.expect("file input");
+    let params = SetFileInputFilesParams::builder()
+        .file(path.display().to_string())
+        .backend_node_id(input.backend_node_id)
+        .build()
+        .expect("params");
+    page.execute(params).await.expect("file chosen");
+}
+
+#[tokio::test]
+#[ignore = "drives Chromium and axe-core: .ci/run installs them and runs this"]
+async fn browser_create_secret_from_a_pfx_then_update_and_rediscover() {
+    for s in crate::common::private_stacks("browser_secrets").await {
+        s.demo_estate().await;
+        let chrome = Chrome::launch(&format!("browser_secrets_{}", s.backend)).await;
+        let page = signed_in_admin(&s, &chrome).await;
+        let password = "Pfx-Password-For-The-Browser-7";
+        let pfx = crate::estate::upload("browser-upload.contoso.com").pfx(password);
+        let file = crate::common::test_root().join(format!("browser-{}.pfx", s.backend));
+        std::fs::write(&file, &pfx).expect("PFX file");
+
+        page.goto(format!("{}/secrets", s.url)).await.expect("go");
+        arrive(&page, "/secrets").await;
+        chrome.check(&page, "secrets").await;
+        click(&page, "a[href='/secrets/new']").await;
+        arrive(&page, "/secrets/new").await;
+        let _: String = eval(
+            &page,
+            "document.getElementById('vault').value = 'prod/kv-prod-web'",
+        )
+        .await;
+        fill(&page, "#name", "browser-upload").await;
+        choose_file(&page, "#file", &file).await;
+        fill(&page, "#password", "not-the-password").await;
+        click(&page, "#secret-form button[type=submit]").await;
+        appear(&page, "#password-error").await;
+        chrome.check(&page, "secret-create-error").await;
+        let html: String = eval(&page, "document.documentElement.outerHTML").await;
+        assert!(
+            !html.contains("not-the-password"),
+            "the password is never sent back"
+        );
+        choose_file(&page, "#file", &file).await;
+        fill(&page, "#password", password).await;
+        click(&page, "#secret-form button[type=submit]").await;
+        appear(&page, "#notice").await;
+        let notice: String = eval(&page, "document.getElementById('notice').textContent").await;
+        assert!(
+            notice.starts_with("Created secret browser-upload in kv-prod-web"),
+            "{notice}"
+        );
+        let state = s.emu.as_ref().unwrap().state().await;
+        let in_kv = state["vaults"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["properties"]["name"] == "kv-prod-web")
+            .unwrap()["secrets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["name"] == "browser-upload");
+        assert!(in_kv, "the secret is in Key Vault");
+
+        // Update Secret: disable it, with a new expiry date.
+        page.goto(format!(
+            "{}/secrets/prod/kv-prod-web/browser-upload/edit",
+            s.url
+        ))
+        .await
+        .expect("go");
+        arrive(&page, "/edit").await;
+        chrome.check(&page, "secret-update").await;
+        let _: String = eval(&page, "document.getElementById('expiration').value = ''").await;
+        fill(&page, "#expiration", "2027-01-15").await;
+        click(&page, "input[name=enabled]").await;
+        click(&page, "#secret-form button[type=submit]").await;
+        appear(&page, "#notice").await;
+        let state = s.emu.as_ref().unwrap().state().await;
+        let secret = state["vaults"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["properties"]["name"] == "kv-prod-web")
+            .unwrap()["secrets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == "browser-upload")
+            .cloned()
+            .unwrap();
+        let current = secret["versions"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone();
+        assert_eq!(current["enabled"], false, "{current}");
+        assert_eq!(
+            current["exp"].as_i64(),
+            Some(1_799_971_200),
+            "2027-01-15T00:00:00Z: {current}"
+        );
+
+        // Rediscover reads it back from Key Vault.
+        click(
+            &page,
+            "form[action='/secrets/prod/kv-prod-web/browser-upload/rediscover'] button",
+        )
+        .await;
+        appear(&page, "#notice").await;
+        let start = Instant::now();
+        loop {
+            let notice: String = eval(&page, "document.getElementById('notice').textContent").await;
+            if notice.starts_with("Rediscovered browser-upload") {
+                break;
+            }
+            assert!(start.elapsed() < Duration::from_secs(20), "{notice}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        chrome.close().await;
+        s.finish().await;
+    }
+}

@@ -195,7 +195,7 @@ async fn renew_asks_first_and_shows_each_refusal_and_delete_leaves_azure_untouch
         for (name, before) in self_signed.iter().zip(versions_before) {
             assert!(
                 p.contains(&format!(
-                    "<td>{VAULT}/{name}</td><td><span class=\"badge healthy\">completed"
+                    ">{VAULT}/{name}</td><td><span class=\"badge healthy\">completed"
                 )),
                 "{name}: {p}"
             );

@@ -245,11 +245,69 @@ async fn the_auditor_sees_no_action_and_forcing_one_is_refused() {
                 vec![("csrf", csrf.as_str()), ("client_secret", "x")],
             ),
             ("/credentials/prod/remove", vec![("csrf", csrf.as_str())]),
+            ("/discovery", vec![("csrf", csrf.as_str())]),
+            (
+                "/requests",
+                vec![
+                    ("csrf", csrf.as_str()),
+                    ("vault", "prod/kv-prod-web"),
+                    ("name", "x"),
+                    ("common_name", "x.contoso.com"),
+                ],
+            ),
+            ("/requests/poll", vec![("csrf", csrf.as_str())]),
+            (
+                "/requests/obtain",
+                vec![
+                    ("csrf", csrf.as_str()),
+                    ("credential", "prod"),
+                    ("vault", "kv-prod-web"),
+                    ("name", "www-prod"),
+                ],
+            ),
+            (
+                "/secrets/prod/kv-prod-web/www-prod/rediscover",
+                vec![("csrf", csrf.as_str())],
+            ),
+            (
+                "/secrets/prod/kv-prod-web/www-prod/obtain-certificate",
+                vec![("csrf", csrf.as_str())],
+            ),
+            (
+                "/secrets/prod/kv-prod-web/www-prod/delete",
+                vec![("csrf", csrf.as_str())],
+            ),
+            (
+                "/secrets/prod/kv-prod-web/www-prod",
+                vec![("csrf", csrf.as_str()), ("enabled", "true")],
+            ),
         ] {
             let r = form(&s, &jar, path, &fields, None).await;
             assert_eq!(r.status, 403, "{path}: {r:?}");
         }
-        assert_eq!(page(&s, &jar, "/credentials/prod/remove").await.status, 403);
+        for path in [
+            "/credentials/prod/remove",
+            "/requests/new",
+            "/secrets/new",
+            "/secrets/prod/kv-prod-web/www-prod/edit",
+            "/secrets/prod/kv-prod-web/www-prod/delete",
+        ] {
+            assert_eq!(page(&s, &jar, path).await.status, 403, "{path}");
+        }
+        for path in [
+            "/requests",
+            "/secrets",
+            "/discovery",
+            "/audit",
+            "/dashboard",
+        ] {
+            let t = page(&s, &jar, path).await.expect(200).text();
+            assert!(
+                !t.contains("method=\"post\" action=\"/")
+                    || t.matches("method=\"post\"").count() == 1,
+                "{path}: only the sign-out form"
+            );
+        }
         assert_eq!(s.engine.list_credentials().await.unwrap().len(), 1);
 
         // The operator syncs, but credentials are the admin's.
