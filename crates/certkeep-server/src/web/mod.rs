@@ -2,6 +2,7 @@
 //! the same engine use cases as the API, with embedded assets and no inline script or style.
 //! Pages work without JavaScript; htmx (vendored) and `certkeep.js` only enhance them.
 
+mod admin;
 mod audit;
 mod bulk;
 mod certificate;
@@ -72,6 +73,11 @@ pub(crate) fn routes() -> Router<AppState> {
             post(secrets::act),
         )
         .route("/audit", get(audit::page))
+        .route("/admin", get(admin::page))
+        .route("/admin/tokens", post(admin::create_token))
+        .route("/admin/tokens/{id}/revoke", post(admin::revoke_token))
+        .route("/admin/users", post(admin::create_user))
+        .route("/admin/users/{id}/{action}", post(admin::change_user))
         .route("/discovery", get(discovery::form).post(discovery::start))
         .route("/jobs/{id}", get(discovery::job))
         .route("/jobs/{id}/progress", get(discovery::progress))

@@ -13,6 +13,7 @@ mod listings;
 mod login_abuse;
 mod openapi;
 mod pages;
+mod pages_admin;
 mod pages_bulk;
 mod pages_manage;
 mod pages_requests;
