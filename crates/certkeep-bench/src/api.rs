@@ -53,7 +53,48 @@ pub(crate) struct Args {
     pub(crate) only: Vec<String>,
     pub(crate) keep: bool,
     pub(crate) filled: Option<PathBuf>,
+    /// The web pages (`ui`) instead of the API, with a session cookie.
+    pub(crate) pages: bool,
 }
+
+impl Args {
+    fn name(&self) -> &'static str {
+        if self.pages { "ui" } else { "api" }
+    }
+
+    fn endpoints(&self) -> &'static [Endpoint] {
+        if self.pages {
+            PAGE_ENDPOINTS
+        } else {
+            ENDPOINTS
+        }
+    }
+
+    fn p99_target_ms(&self) -> f64 {
+        if self.pages {
+            PAGE_P99_TARGET_MS
+        } else {
+            P99_TARGET_MS
+        }
+    }
+}
+
+/// How far ahead of the system clock the `ui` run's engine is.
+const PAGES_CLOCK_AHEAD_SECS: i64 = 60 * 86_400;
+
+/// The system clock, `.0` seconds ahead.
+#[derive(Debug)]
+struct Later(i64);
+
+impl certkeep_engine::Clock for Later {
+    fn now(&self) -> i64 {
+        certkeep_engine::Clock::now(&certkeep_engine::SystemClock) + self.0
+    }
+}
+
+/// The pages' targets (issue 8): p99 and the HTML of one page.
+const PAGE_P99_TARGET_MS: f64 = 100.0;
+const PAGE_HTML_TARGET_KB: f64 = 150.0;
 
 /// What the fill process (`certkeep-bench api-fill`, started by `api`) is told.
 #[derive(Debug, Clone)]
@@ -164,6 +205,56 @@ const ENDPOINTS: &[Endpoint] = &[
     },
 ];
 
+/// The web pages of the mix (server-rendered HTML).
+const PAGE_ENDPOINTS: &[Endpoint] = &[
+    Endpoint {
+        name: "dashboard",
+        shape: "/dashboard",
+        path: |_, _| "/dashboard".into(),
+    },
+    Endpoint {
+        name: "dash-issuer",
+        shape: "/dashboard?split=issuer",
+        path: |_, _| "/dashboard?split=issuer".into(),
+    },
+    Endpoint {
+        name: "list-page",
+        shape: "/certificates",
+        path: |_, _| "/certificates".into(),
+    },
+    Endpoint {
+        name: "vault-page",
+        shape: "/certificates?credential=bench&vault={v}&state=expiring",
+        path: |spec, rng| {
+            format!(
+                "/certificates?credential={CREDENTIAL}&vault={}&state=expiring",
+                vault_of(spec, rng)
+            )
+        },
+    },
+    Endpoint {
+        name: "search-page",
+        shape: "/certificates?search=rt-{c/10}&key_type=EC",
+        path: |spec, rng| {
+            format!(
+                "/certificates?search=rt-{:04}&key_type=EC",
+                rng.random_range(0..spec.certs.div_ceil(10))
+            )
+        },
+    },
+    Endpoint {
+        name: "cert-page",
+        shape: "/certificates/bench/{v}/{c}",
+        path: |spec, rng| {
+            format!(
+                "/certificates/{CREDENTIAL}/{}/{}",
+                vault_of(spec, rng),
+                cert_of(spec, rng)
+            )
+        },
+    },
+];
+
 /// What the seed holds, to check the answers against.
 struct Expected {
     versions: u64,
@@ -209,6 +300,8 @@ struct Figures {
     machine: MachineCpu,
     /// The process's peak RSS (VmHWM) so far, MB.
     peak_rss: f64,
+    /// The size of the checked answer's body (the HTML of a page).
+    body_bytes: usize,
 }
 
 impl Figures {
@@ -245,16 +338,20 @@ pub(crate) async fn api(args: Args) -> anyhow::Result<()> {
     );
     for only in &args.only {
         anyhow::ensure!(
-            ENDPOINTS.iter().any(|e| e.name == only),
+            args.endpoints().iter().any(|e| e.name == only),
             "--only {only}: no such endpoint (one of {})",
-            ENDPOINTS
+            args.endpoints()
                 .iter()
                 .map(|e| e.name)
                 .collect::<Vec<_>>()
                 .join(", ")
         );
     }
-    let dir = std::env::temp_dir().join(format!("certkeep-bench-api-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "certkeep-bench-{}-{}",
+        args.name(),
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir)?;
     let result = run(&args, &dir).await;
     if args.keep {
@@ -270,8 +367,14 @@ async fn run(args: &Args, dir: &Path) -> anyhow::Result<()> {
     let expected = Expected::of(&spec);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
-        "certkeep-bench api: {} certificate versions ({} vaults x {} certificates x {} versions), concurrency {}, {} s per endpoint, {cores} cores",
-        expected.versions, spec.vaults, spec.certs, spec.versions, args.concurrency, args.seconds
+        "certkeep-bench {}: {} certificate versions ({} vaults x {} certificates x {} versions), concurrency {}, {} s per endpoint, {cores} cores",
+        args.name(),
+        expected.versions,
+        spec.vaults,
+        spec.certs,
+        spec.versions,
+        args.concurrency,
+        args.seconds
     );
 
     // 1. A fresh store, filled by a child process (emulator bulk seed + all-versions discovery),
@@ -380,8 +483,19 @@ async fn measure(
     // 2. The engine on the filled store, an API token, the server on a free port.
     let rss_store = rss_mb();
     let key = MasterKey::load_or_create(&dir.join("master.key"))?;
-    let engine = Arc::new(Engine::new(store.clone(), key, EngineConfig::default()));
-    let token = api_token(&engine).await?;
+    let mut engine = Engine::new(store.clone(), key, EngineConfig::default());
+    if args.pages {
+        // The bulk seed's current versions all end 364 days and a few hours from now, just
+        // past the dashboard's 52 weeks: 60 days later they fall inside its timeline, so it
+        // draws (and counts) all 20,000.
+        engine = engine.with_clock(Arc::new(Later(PAGES_CLOCK_AHEAD_SECS)));
+        println!(
+            "the pages' clock runs {} days ahead (the whole inventory on the dashboard's timeline)",
+            PAGES_CLOCK_AHEAD_SECS / 86_400
+        );
+    }
+    let engine = Arc::new(engine);
+    let (token, session) = api_token(&engine).await?;
     println!(
         "RSS with the store open: {rss_store:.0} MB; after bootstrap, two sign-ins, a password change and the token (argon2id, 19 MiB each): {:.0} MB (peak {:.0} MB)",
         rss_mb(),
@@ -397,7 +511,12 @@ async fn measure(
     .await?;
     let base: Arc<str> = server.url().into();
     println!(
-        "server: {base} (in this process, on the main tokio runtime: {cores} workers); Authorization: Bearer ck_… (an auditor token)",
+        "server: {base} (in this process, on the main tokio runtime: {cores} workers); {}",
+        if args.pages {
+            "a signed-in admin's session cookie"
+        } else {
+            "Authorization: Bearer ck_… (an auditor token)"
+        },
         cores = std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     let client_rt = tokio::runtime::Builder::new_multi_thread()
@@ -406,12 +525,21 @@ async fn measure(
         .enable_all()
         .build()?;
     let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        reqwest::header::AUTHORIZATION,
-        format!("Bearer {token}").parse()?,
-    );
+    if args.pages {
+        headers.insert(
+            reqwest::header::COOKIE,
+            format!("certkeep_session={session}").parse()?,
+        );
+    } else {
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {token}").parse()?,
+        );
+    }
     let client = reqwest::Client::builder()
         .default_headers(headers)
+        // A redirect (to the sign-in page) is an error here, not a page.
+        .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(args.concurrency)
         .timeout(CLIENT_TIMEOUT)
         .build()?;
@@ -423,7 +551,8 @@ async fn measure(
         if args.client_threads > 1 { "s" } else { "" }
     );
 
-    let endpoints: Vec<&'static Endpoint> = ENDPOINTS
+    let endpoints: Vec<&'static Endpoint> = args
+        .endpoints()
         .iter()
         .filter(|e| args.only.is_empty() || args.only.iter().any(|o| o == e.name))
         .collect();
@@ -451,15 +580,26 @@ async fn measure(
     );
     println!();
     println!("targets:");
+    let p99_target = args.p99_target_ms();
     for f in &figures {
         let p99 = f.percentile(0.99);
         target(
-            f.errors == 0 && p99 <= P99_TARGET_MS,
+            f.errors == 0 && p99 <= p99_target,
             &format!(
-                "{:<12} p99 <= {P99_TARGET_MS:.0} ms, no errors: p99 {p99:.1} ms, {} errors in {} requests",
+                "{:<12} p99 <= {p99_target:.0} ms, no errors: p99 {p99:.1} ms, {} errors in {} requests",
                 f.name, f.errors, f.requests
             ),
         );
+        if args.pages {
+            let kb = f.body_bytes as f64 / 1024.0;
+            target(
+                kb <= PAGE_HTML_TARGET_KB,
+                &format!(
+                    "{:<12} HTML <= {PAGE_HTML_TARGET_KB:.0} KB: {kb:.1} KB",
+                    f.name
+                ),
+            );
+        }
     }
     target(
         peak <= RSS_TARGET_MB,
@@ -515,7 +655,8 @@ async fn analyze_postgres(url: &str) -> anyhow::Result<()> {
 }
 
 /// The first admin, signed in with its one-time password changed, makes an auditor token.
-async fn api_token(engine: &Engine) -> anyhow::Result<String> {
+/// An auditor's API token, and the signed-in admin's session token (for the pages).
+async fn api_token(engine: &Engine) -> anyhow::Result<(String, String)> {
     let otp = engine
         .bootstrap_admin()
         .await?
@@ -558,7 +699,7 @@ async fn api_token(engine: &Engine) -> anyhow::Result<String> {
             },
         )
         .await?;
-    Ok(made.token)
+    Ok((made.token, signed_in.session_token))
 }
 
 /// Each endpoint: one checked request, a few alone (unloaded latency), then the load.
@@ -584,6 +725,7 @@ async fn load(
 
     println!();
     println!("each endpoint once, then {ALONE} requests one at a time (unloaded latency, median):");
+    let mut sizes = std::collections::HashMap::new();
     for ep in endpoints {
         let path = (ep.path)(&spec, &mut rand::rng());
         let (c, url) = (client.clone(), format!("{base}{path}"));
@@ -595,7 +737,12 @@ async fn load(
             })
             .await??;
         let json: serde_json::Value = serde_json::from_str(&answer.1).unwrap_or_default();
-        let shown = describe(ep.name, &json);
+        sizes.insert(ep.name, answer.1.len());
+        let shown = if args.pages {
+            page_summary(&answer.1)
+        } else {
+            describe(ep.name, &json)
+        };
         let mut alone = Vec::new();
         for _ in 0..ALONE {
             let path = (ep.path)(&spec, &mut rand::rng());
@@ -649,7 +796,8 @@ async fn load(
     );
     let mut all = Vec::new();
     for ep in endpoints {
-        let f = run_endpoint(args, client_rt, client, base, ep).await?;
+        let mut f = run_endpoint(args, client_rt, client, base, ep).await?;
+        f.body_bytes = sizes.get(ep.name).copied().unwrap_or(0);
         print_figures(&f, external_db);
         all.push(f);
     }
@@ -686,6 +834,16 @@ async fn load(
         );
     }
     Ok(all)
+}
+
+/// What a page holds, briefly: its size, table rows and chart bars.
+fn page_summary(html: &str) -> String {
+    format!(
+        ", {:.1} KB HTML, {} table rows, {} chart bars",
+        html.len() as f64 / 1024.0,
+        html.matches("<tr").count(),
+        html.matches("<rect").count()
+    )
 }
 
 /// What an answer holds, briefly.
@@ -789,6 +947,7 @@ async fn run_endpoint(
         cpu,
         machine,
         peak_rss: peak_rss_mb(),
+        body_bytes: 0,
     })
 }
 

@@ -7,6 +7,8 @@
 //!   until every new version is in the inventory, against its floor.
 //! - `certkeep-bench api` — the REST API's read endpoints under concurrent load on 100,000
 //!   certificate versions (SQLite or PostgreSQL): latency percentiles, CPU, peak RSS.
+//! - `certkeep-bench ui` — the web pages (dashboard, certificate listings, a certificate) under
+//!   the same load and inventory: latency percentiles, HTML size, peak RSS.
 
 mod api;
 mod discovery;
@@ -28,6 +30,55 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+/// The load runs of `api` and `ui`: the inventory, the load and what to keep.
+#[derive(clap::Args)]
+struct LoadArgs {
+    /// Bulk seed size VAULTS,CERTS,VERSIONS (100,000 versions by default).
+    #[arg(long, default_value = "20,1000,5")]
+    bulk: BulkSpec,
+    /// Requests in flight at once (one connection each).
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// Seconds of load per endpoint.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// A PostgreSQL server (postgres://…): the run creates its own database there and drops
+    /// it at the end. A sqlite: URL is used as given (a new file). Default: a new SQLite
+    /// file in a temporary directory.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Worker threads of the load client's own runtime.
+    #[arg(long, default_value_t = 1)]
+    client_threads: usize,
+    /// Only these endpoints (comma-separated names as printed).
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    /// Keep the temporary directory and the PostgreSQL database (to inspect query plans);
+    /// on SQLite it also holds `filled.db`, the store as filled, for `--filled`.
+    #[arg(long)]
+    keep: bool,
+    /// Start from this SQLite store instead of filling one (a `filled.db` kept by an
+    /// earlier `--keep` run with the same `--bulk`): saves the fill when iterating.
+    #[arg(long, conflicts_with = "database_url")]
+    filled: Option<std::path::PathBuf>,
+}
+
+impl LoadArgs {
+    fn into_api(self, pages: bool) -> api::Args {
+        api::Args {
+            bulk: self.bulk,
+            concurrency: self.concurrency,
+            seconds: self.seconds,
+            database_url: self.database_url,
+            client_threads: self.client_threads,
+            only: self.only,
+            keep: self.keep,
+            filled: self.filled,
+            pages,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -127,38 +178,11 @@ enum Command {
     /// detail, summary) at a fixed concurrency with an API token, on an inventory filled by a
     /// bulk seed discovered through the engine; requests, errors, p50/p90/p99/max, CPU, peak
     /// RSS, targets.
-    Api {
-        /// Bulk seed size VAULTS,CERTS,VERSIONS (100,000 versions by default).
-        #[arg(long, default_value = "20,1000,5")]
-        bulk: BulkSpec,
-        /// Requests in flight at once (one connection each).
-        #[arg(long, default_value_t = 16)]
-        concurrency: usize,
-        /// Seconds of load per endpoint.
-        #[arg(long, default_value_t = 10)]
-        seconds: u64,
-        /// A PostgreSQL server (postgres://…): the run creates its own database there and drops
-        /// it at the end. A sqlite: URL is used as given (a new file). Default: a new SQLite
-        /// file in a temporary directory.
-        #[arg(long)]
-        database_url: Option<String>,
-        /// Worker threads of the load client's own runtime.
-        #[arg(long, default_value_t = 1)]
-        client_threads: usize,
-        /// Only these endpoints (comma-separated names as printed: list, expiring, vault,
-        /// issuer-self, ec-by-name, search-name, search-san, deep-page, facets, detail,
-        /// summary).
-        #[arg(long, value_delimiter = ',')]
-        only: Vec<String>,
-        /// Keep the temporary directory and the PostgreSQL database (to inspect query plans);
-        /// on SQLite it also holds `filled.db`, the store as filled, for `--filled`.
-        #[arg(long)]
-        keep: bool,
-        /// Start from this SQLite store instead of filling one (a `filled.db` kept by an
-        /// earlier `--keep` run with the same `--bulk`): saves the fill when iterating.
-        #[arg(long, conflicts_with = "database_url")]
-        filled: Option<std::path::PathBuf>,
-    },
+    Api(LoadArgs),
+    /// Web pages: the dashboard and the certificate listing (plain, filtered, searched) and a
+    /// certificate's page, server-rendered, at a fixed concurrency with a signed-in session, on
+    /// the same inventory as `api`; latency, HTML size per page, peak RSS, targets.
+    Ui(LoadArgs),
     /// The fill process of `api` (started by it; not for direct use).
     #[command(hide = true)]
     ApiFill {
@@ -231,28 +255,8 @@ async fn main() -> anyhow::Result<()> {
             })
             .await
         }
-        Command::Api {
-            bulk,
-            concurrency,
-            seconds,
-            database_url,
-            client_threads,
-            only,
-            keep,
-            filled,
-        } => {
-            api::api(api::Args {
-                bulk,
-                concurrency,
-                seconds,
-                database_url,
-                client_threads,
-                only,
-                keep,
-                filled,
-            })
-            .await
-        }
+        Command::Api(load) => api::api(load.into_api(false)).await,
+        Command::Ui(load) => api::api(load.into_api(true)).await,
         Command::ApiFill { bulk, dir } => api::fill(api::FillArgs { bulk, dir }).await,
     }
 }

@@ -16,6 +16,7 @@ pub mod lease;
 pub mod local_delete;
 pub mod master_key;
 pub mod open;
+pub mod policy_view;
 pub mod progress;
 pub mod queries;
 pub mod records;

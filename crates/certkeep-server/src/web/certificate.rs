@@ -10,6 +10,11 @@ use certkeep_engine::views::{
     CertificateQuery, CertificateSort, CertificateView, MAX_PAGE_LIMIT, PageRequest, ShowVersions,
 };
 
+use certkeep_engine::policy_view::PolicyView;
+use certkeep_engine::queries::SecretQuery;
+use certkeep_engine::requests::{RequestQuery, RequestView};
+use certkeep_engine::views::SecretView;
+
 use super::chart::{self, VersionChart};
 use super::list_query::ListQuery;
 use super::page::{Layout, PageError, PageResult, html};
@@ -26,6 +31,10 @@ struct CertificatePage {
     /// `/api/v1/vaults/{credential}/{vault}/certificates/{name}/export?version=…&format=`
     export: String,
     base: String,
+    /// The latest requests and renewals of this certificate (requested vs issued criticality).
+    requests: Vec<RequestView>,
+    /// The TLS secret of the same name in the vault, when there is one.
+    secret: Option<SecretView>,
 }
 
 fn enc(s: &str) -> String {
@@ -88,6 +97,22 @@ pub(crate) async fn show(
         enc(&name),
         enc(&c.version)
     );
+    let scope = Scope::vault(credential.clone(), vault.clone());
+    let requests_query = RequestQuery {
+        scope: scope.clone(),
+        certificate_name: Some(name.clone()),
+        page: PageRequest::new(0, 5),
+        ..Default::default()
+    };
+    let secret_query = SecretQuery {
+        scope,
+        name: Some(name.clone()),
+        ..Default::default()
+    };
+    let (requests, secrets) = tokio::try_join!(
+        st.engine.list_requests(&requests_query),
+        st.engine.list_secrets(&secret_query)
+    )?;
     Ok(html(
         StatusCode::OK,
         &CertificatePage {
@@ -97,6 +122,56 @@ pub(crate) async fn show(
             versions,
             export,
             base,
+            requests: requests.items,
+            secret: secrets.items.into_iter().next(),
+        },
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "policy.html")]
+struct PolicyFragment {
+    policy: Result<PolicyView, String>,
+}
+
+#[derive(Template)]
+#[template(path = "policy_page.html")]
+struct PolicyPage {
+    layout: Layout,
+    name: String,
+    back: String,
+    policy: Result<PolicyView, String>,
+}
+
+/// The certificate's policy, read from Key Vault now: a fragment for htmx (the page loads it
+/// after it is shown), a page of its own without JavaScript.
+pub(crate) async fn policy(
+    State(st): State<AppState>,
+    viewer: Viewer,
+    Path((credential, vault, name)): Path<(String, String, String)>,
+    headers: axum::http::HeaderMap,
+) -> PageResult {
+    viewer.require(Role::Auditor)?;
+    let policy = st
+        .engine
+        .certificate_policy(&Scope::vault(credential.clone(), vault.clone()), &name)
+        .await
+        .map_err(|e| crate::error::ApiError::from(e).message);
+    if headers.contains_key("hx-request") {
+        return Ok(html(StatusCode::OK, &PolicyFragment { policy }));
+    }
+    Ok(html(
+        StatusCode::OK,
+        &PolicyPage {
+            layout: viewer.layout(format!("Policy of {name}"), "certificates"),
+            back: format!(
+                "/certificates/{}/{}/{}",
+                enc(&credential),
+                enc(&vault),
+                enc(&name)
+            ),
+            name,
+            policy,
         },
     ))
 }

@@ -70,7 +70,7 @@ fn nice_ceiling(n: u64) -> u64 {
 fn tick_step(top: u64) -> u64 {
     if top <= 5 {
         1
-    } else if top % 5 == 0 {
+    } else if top.is_multiple_of(5) {
         top / 5
     } else {
         top / 4
@@ -195,75 +195,6 @@ pub fn timeline(t: &ExpiryTimeline) -> TimelineChart {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use certkeep_engine::dashboard::{TimelineSeries, TimelineSplit};
-
-    use super::*;
-
-    fn timeline_of(series: Vec<Vec<u64>>) -> ExpiryTimeline {
-        ExpiryTimeline {
-            start: 1_767_225_600.into(), // 2026-01-01
-            weeks: 52,
-            split: TimelineSplit::Vault,
-            series: series
-                .into_iter()
-                .enumerate()
-                .map(|(i, mut counts)| {
-                    counts.resize(52, 0);
-                    TimelineSeries {
-                        label: format!("vault-{i}"),
-                        total: counts.iter().sum(),
-                        counts,
-                    }
-                })
-                .collect(),
-        }
-    }
-
-    #[test]
-    fn bars_stack_per_week_and_scale_to_a_round_top() {
-        let chart = timeline(&timeline_of(vec![vec![3, 0, 7], vec![2, 0, 0]]));
-        // Week 0 has two bars (stacked), week 2 one, week 1 none.
-        assert_eq!(chart.bars.len(), 3);
-        assert_eq!(chart.total, 12);
-        assert_eq!(chart.y_ticks.last().unwrap().text, "10");
-        let w0: Vec<&Rect> = chart
-            .bars
-            .iter()
-            .filter(|b| b.title.contains("2026-01-01"))
-            .collect();
-        assert_eq!(w0.len(), 2);
-        let bottom_of_upper: f64 =
-            w0[1].y.parse::<f64>().unwrap() + w0[1].h.parse::<f64>().unwrap();
-        assert!((bottom_of_upper - w0[0].y.parse::<f64>().unwrap()).abs() < 0.2);
-        assert_eq!(chart.legend[1].class, "s1");
-        assert!(chart.summary.starts_with("12 certificates expire"));
-    }
-
-    #[test]
-    fn an_empty_timeline_draws_no_bars() {
-        let chart = timeline(&timeline_of(vec![]));
-        assert!(chart.bars.is_empty());
-        assert_eq!(chart.total, 0);
-        assert!(!chart.x_labels.is_empty());
-    }
-
-    #[test]
-    fn nice_ceilings() {
-        assert_eq!(nice_ceiling(0), 1);
-        assert_eq!(nice_ceiling(4), 4);
-        assert_eq!(nice_ceiling(7), 10);
-        assert_eq!(nice_ceiling(11), 20);
-        assert_eq!(nice_ceiling(4_900), 5_000);
-        for top in [1, 4, 10, 20, 50, 100, 200, 5_000] {
-            let step = tick_step(nice_ceiling(top));
-            assert_eq!(nice_ceiling(top) % step, 0, "{top}");
-            assert!(nice_ceiling(top) / step <= 5, "{top}");
-        }
-    }
-}
-
 /// One bar per version, from notBefore to notAfter, on a shared time axis.
 pub struct VersionChart {
     pub width: u32,
@@ -339,5 +270,74 @@ pub fn versions(list: &[certkeep_engine::views::CertificateView], chosen: &str) 
                 text: day(to),
             },
         ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use certkeep_engine::dashboard::{TimelineSeries, TimelineSplit};
+
+    use super::*;
+
+    fn timeline_of(series: Vec<Vec<u64>>) -> ExpiryTimeline {
+        ExpiryTimeline {
+            start: 1_767_225_600.into(), // 2026-01-01
+            weeks: 52,
+            split: TimelineSplit::Vault,
+            series: series
+                .into_iter()
+                .enumerate()
+                .map(|(i, mut counts)| {
+                    counts.resize(52, 0);
+                    TimelineSeries {
+                        label: format!("vault-{i}"),
+                        total: counts.iter().sum(),
+                        counts,
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn bars_stack_per_week_and_scale_to_a_round_top() {
+        let chart = timeline(&timeline_of(vec![vec![3, 0, 7], vec![2, 0, 0]]));
+        // Week 0 has two bars (stacked), week 2 one, week 1 none.
+        assert_eq!(chart.bars.len(), 3);
+        assert_eq!(chart.total, 12);
+        assert_eq!(chart.y_ticks.last().unwrap().text, "10");
+        let w0: Vec<&Rect> = chart
+            .bars
+            .iter()
+            .filter(|b| b.title.contains("2026-01-01"))
+            .collect();
+        assert_eq!(w0.len(), 2);
+        let bottom_of_upper: f64 =
+            w0[1].y.parse::<f64>().unwrap() + w0[1].h.parse::<f64>().unwrap();
+        assert!((bottom_of_upper - w0[0].y.parse::<f64>().unwrap()).abs() < 0.2);
+        assert_eq!(chart.legend[1].class, "s1");
+        assert!(chart.summary.starts_with("12 certificates expire"));
+    }
+
+    #[test]
+    fn an_empty_timeline_draws_no_bars() {
+        let chart = timeline(&timeline_of(vec![]));
+        assert!(chart.bars.is_empty());
+        assert_eq!(chart.total, 0);
+        assert!(!chart.x_labels.is_empty());
+    }
+
+    #[test]
+    fn nice_ceilings() {
+        assert_eq!(nice_ceiling(0), 1);
+        assert_eq!(nice_ceiling(4), 4);
+        assert_eq!(nice_ceiling(7), 10);
+        assert_eq!(nice_ceiling(11), 20);
+        assert_eq!(nice_ceiling(4_900), 5_000);
+        for top in [1, 4, 10, 20, 50, 100, 200, 5_000] {
+            let step = tick_step(nice_ceiling(top));
+            assert_eq!(nice_ceiling(top) % step, 0, "{top}");
+            assert!(nice_ceiling(top) / step <= 5, "{top}");
+        }
     }
 }

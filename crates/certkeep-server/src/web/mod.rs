@@ -49,6 +49,10 @@ pub(crate) fn routes() -> Router<AppState> {
             "/certificates/{credential}/{vault}/{name}",
             get(certificate::show),
         )
+        .route(
+            "/certificates/{credential}/{vault}/{name}/policy",
+            get(certificate::policy),
+        )
         .route("/requests", get(requests::list).post(request_form::submit))
         .route("/requests/new", get(request_form::new))
         .route("/requests/obtain", post(requests::obtain))
@@ -107,7 +111,10 @@ fn uploads() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(crate::extract::MAX_UPLOAD_BYTES))
 }
 
-/// A page that does not exist.
-pub(crate) async fn not_found() -> Response {
+/// A URL that does not exist: the API's JSON error under `/api/`, a page elsewhere.
+pub(crate) async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return crate::error::ApiError::not_found("no such API endpoint").into_response();
+    }
     page::PageError::not_found("there is no such page").into_response()
 }

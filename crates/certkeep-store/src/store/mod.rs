@@ -62,6 +62,8 @@ pub struct Store {
     facets: Arc<count_cache::GenerationCache<certificate_page::TimelessFacets>>,
     /// Sorted notAfter values by filter, for the state facet, valid at an inventory generation.
     expiries: Arc<expiry_index::ExpiryCache>,
+    /// The dashboard timeline's current expiries (one entry).
+    timeline: Arc<expiry_timeline::TimelineCache>,
     /// Every matching id in order, by filter and sort, for deep pages and searches.
     ordered: Arc<ordered_ids::OrderedIds>,
     /// Certificate search texts in memory.
@@ -98,6 +100,7 @@ impl Store {
             clock,
             counts: Default::default(),
             facets: Default::default(),
+            timeline: Arc::new(expiry_timeline::TimelineCache::with_capacity(1)),
             expiries: Arc::new(expiry_index::ExpiryCache::with_capacity(
                 expiry_index::CAPACITY,
             )),
