@@ -128,3 +128,18 @@ pub fn request_status(
         })
         .transpose()
 }
+
+/// `key=value,key=value` (a form's tags), each side trimmed; blank entries skipped.
+pub fn tag_list(
+    field: &str,
+    text: &str,
+) -> Result<std::collections::BTreeMap<String, String>, ApiError> {
+    let mut tags = std::collections::BTreeMap::new();
+    for pair in text.split(',').filter(|p| !p.trim().is_empty()) {
+        let (k, v) = pair
+            .split_once('=')
+            .ok_or_else(|| ApiError::invalid(field, format!("'{pair}' is not key=value")))?;
+        tags.insert(k.trim().to_string(), v.trim().to_string());
+    }
+    Ok(tags)
+}

@@ -2,8 +2,6 @@
 //! "Update Secret", "Rediscover", "Obtain Certificate", "View Associated Certificate" with
 //! export, and "Delete" (from Certkeep only).
 
-use std::collections::BTreeMap;
-
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -60,18 +58,7 @@ pub async fn create(
         Some("pem") => Some(UploadFormat::Pem),
         Some(_) => return Err(ApiError::invalid("format", "must be pfx or pem")),
     };
-    let mut tags = BTreeMap::new();
-    for pair in form
-        .text("tags")
-        .unwrap_or_default()
-        .split(',')
-        .filter(|p| !p.trim().is_empty())
-    {
-        let (k, v) = pair
-            .split_once('=')
-            .ok_or_else(|| ApiError::invalid("tags", format!("'{pair}' is not key=value")))?;
-        tags.insert(k.trim().to_string(), v.trim().to_string());
-    }
+    let tags = super::params::tag_list("tags", form.text("tags").unwrap_or_default())?;
     let created = st
         .engine
         .create_tls_secret(

@@ -246,18 +246,7 @@ pub(crate) async fn create(
             Some("pem") => Some(UploadFormat::Pem),
             Some(_) => return Err(ApiError::invalid("format", "must be pfx or pem")),
         };
-        let mut tags = BTreeMap::new();
-        for pair in upload
-            .text("tags")
-            .unwrap_or_default()
-            .split(',')
-            .filter(|p| !p.trim().is_empty())
-        {
-            let (k, v) = pair
-                .split_once('=')
-                .ok_or_else(|| ApiError::invalid("tags", format!("'{pair}' is not key=value")))?;
-            tags.insert(k.trim().to_string(), v.trim().to_string());
-        }
+        let tags = crate::api::params::tag_list("tags", upload.text("tags").unwrap_or_default())?;
         let created = st
             .engine
             .create_tls_secret(

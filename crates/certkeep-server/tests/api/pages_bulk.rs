@@ -31,21 +31,7 @@ async fn names_with_issuer(s: &Stack, issuer: &str) -> Vec<String> {
 
 /// The emulator's certificate `name` in the vault (of this stack's own emulator).
 async fn emulated(s: &Stack, name: &str) -> Value {
-    let state = s.emu.as_ref().expect("a private emulator").state().await;
-    state["vaults"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["properties"]["name"] == VAULT)
-        .and_then(|v| {
-            v["certificates"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|c| c["name"] == name)
-        })
-        .cloned()
-        .unwrap_or(Value::Null)
+    crate::web_client::emulated_certificate(s, VAULT, name).await
 }
 
 async fn versions_of(s: &Stack, name: &str) -> usize {

@@ -16,21 +16,7 @@ use crate::web_client::{Jar, admin, form, page};
 const VAULT: &str = "kv-prod-web";
 
 async fn emulated(s: &Stack, name: &str) -> Value {
-    let state = s.emu.as_ref().expect("a private emulator").state().await;
-    state["vaults"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["properties"]["name"] == VAULT)
-        .and_then(|v| {
-            v["certificates"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|c| c["name"] == name)
-        })
-        .cloned()
-        .unwrap_or(Value::Null)
+    crate::web_client::emulated_certificate(s, VAULT, name).await
 }
 
 async fn request(s: &Stack, jar: &Jar, fields: &[(&str, &str)]) -> Resp {

@@ -139,3 +139,22 @@ pub fn table_rows(html: &str, id: &str) -> usize {
     let body = &t[t.find("<tbody>").unwrap()..t.find("</tbody>").unwrap()];
     body.matches("<tr>").count() - usize::from(body.contains("colspan="))
 }
+
+/// Certificate `name` of `vault` in the stack's own emulator (null when absent).
+pub async fn emulated_certificate(s: &Stack, vault: &str, name: &str) -> serde_json::Value {
+    let state = s.emu.as_ref().expect("a private emulator").state().await;
+    state["vaults"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["properties"]["name"] == vault)
+        .and_then(|v| {
+            v["certificates"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["name"] == name)
+        })
+        .cloned()
+        .unwrap_or(serde_json::Value::Null)
+}
