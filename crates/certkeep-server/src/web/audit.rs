@@ -56,13 +56,13 @@ pub(crate) async fn page(
         listing.offset + 1
     };
     let last = listing.offset + listing.items.len() as u64;
+    let (prev, next) = q.pager(&listing);
     Ok(html(
         StatusCode::OK,
         &AuditPage {
             layout: viewer.layout("Audit log", "audit"),
-            prev: (listing.offset > 0)
-                .then(|| q.at_offset(listing.offset.saturating_sub(listing.limit))),
-            next: (last < listing.total).then(|| q.at_offset(last)),
+            prev,
+            next,
             first,
             last,
             listing,

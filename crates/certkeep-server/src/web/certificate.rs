@@ -17,7 +17,7 @@ use certkeep_engine::views::SecretView;
 
 use super::chart::{self, VersionChart};
 use super::list_query::ListQuery;
-use super::page::{Layout, PageError, PageResult, html};
+use super::page::{Layout, PageError, PageResult, html, path_segment};
 use super::viewer::Viewer;
 use crate::state::AppState;
 
@@ -35,12 +35,6 @@ struct CertificatePage {
     requests: Vec<RequestView>,
     /// The TLS secret of the same name in the vault, when there is one.
     secret: Option<SecretView>,
-}
-
-fn enc(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
 }
 
 pub(crate) async fn show(
@@ -86,16 +80,16 @@ pub(crate) async fn show(
     let c = chosen.clone();
     let base = format!(
         "/certificates/{}/{}/{}",
-        enc(&credential),
-        enc(&vault),
-        enc(&name)
+        path_segment(&credential),
+        path_segment(&vault),
+        path_segment(&name)
     );
     let export = format!(
         "/api/v1/vaults/{}/{}/certificates/{}/export?version={}&format=",
-        enc(&credential),
-        enc(&vault),
-        enc(&name),
-        enc(&c.version)
+        path_segment(&credential),
+        path_segment(&vault),
+        path_segment(&name),
+        path_segment(&c.version)
     );
     let scope = Scope::vault(credential.clone(), vault.clone());
     let requests_query = RequestQuery {
@@ -166,9 +160,9 @@ pub(crate) async fn policy(
             layout: viewer.layout(format!("Policy of {name}"), "certificates"),
             back: format!(
                 "/certificates/{}/{}/{}",
-                enc(&credential),
-                enc(&vault),
-                enc(&name)
+                path_segment(&credential),
+                path_segment(&vault),
+                path_segment(&name)
             ),
             name,
             policy,

@@ -291,9 +291,7 @@ pub(crate) async fn list(
         listing.offset + 1
     };
     let last = listing.offset + listing.items.len() as u64;
-    let prev =
-        (listing.offset > 0).then(|| q.at_offset(listing.offset.saturating_sub(listing.limit)));
-    let next = (last < listing.total).then(|| q.at_offset(last));
+    let (prev, next) = q.pager(&listing);
     Ok(html(
         StatusCode::OK,
         &CertificatesPage {

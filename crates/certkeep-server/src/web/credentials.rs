@@ -11,7 +11,7 @@ use certkeep_engine::credentials::{AddCredential, CredentialView};
 use serde::Deserialize;
 
 use super::fields::{Field, place_errors};
-use super::form::PageForm;
+use super::form::{CsrfForm, PageForm};
 use super::page::{Layout, PageError, PageResult, html};
 use super::viewer::Viewer;
 use crate::error::ApiError;
@@ -252,12 +252,6 @@ pub(crate) async fn confirm_remove(
             certificates,
         },
     ))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub(crate) struct CsrfForm {
-    csrf: String,
 }
 
 pub(crate) async fn remove(

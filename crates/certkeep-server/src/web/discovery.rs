@@ -15,7 +15,7 @@ use certkeep_engine::views::PageRequest;
 use serde::Deserialize;
 
 use super::form::PageForm;
-use super::page::{Layout, PageResult, html};
+use super::page::{Layout, PageResult, html, vault_keys};
 use super::viewer::Viewer;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -75,14 +75,7 @@ async fn discovery_page(
         .into_iter()
         .map(|c| c.name)
         .collect();
-    let vaults = st
-        .engine
-        .list_vaults(None)
-        .await?
-        .into_iter()
-        .filter(|v| !v.missing)
-        .map(|v| format!("{}/{}", v.credential, v.name))
-        .collect();
+    let vaults = vault_keys(st).await?;
     let jobs = st
         .engine
         .list_jobs(&JobQuery {

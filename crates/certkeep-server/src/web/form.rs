@@ -35,6 +35,20 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
     }
 }
 
+impl<T: DeserializeOwned> PageForm<T> {
+    /// The form of a request a handler already holds.
+    pub(crate) async fn from_request_inner(req: Request) -> Result<Self, PageError> {
+        <Self as FromRequest<()>>::from_request(req, &()).await
+    }
+}
+
+/// A form that carries nothing but its CSRF token (sign-out, a confirmed removal).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct CsrfForm {
+    pub(crate) csrf: String,
+}
+
 /// Parses a urlencoded form or query string, naming the field at fault.
 pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, PageError> {
     if bytes.windows(3).any(|w| w.eq_ignore_ascii_case(b"%00")) {

@@ -99,6 +99,19 @@ impl ListQuery {
         self.href_of(&pairs, self.path)
     }
 
+    /// The previous and next pages' links of `listing` (none at either end).
+    pub(crate) fn pager<T>(
+        &self,
+        listing: &certkeep_engine::views::Listing<T>,
+    ) -> (Option<String>, Option<String>) {
+        let last = listing.offset + listing.items.len() as u64;
+        (
+            (listing.offset > 0)
+                .then(|| self.at_offset(listing.offset.saturating_sub(listing.limit))),
+            (last < listing.total).then(|| self.at_offset(last)),
+        )
+    }
+
     /// The same filters on another path (an export), without paging.
     pub(crate) fn on(&self, path: &str) -> String {
         let pairs: Vec<(String, String)> = self

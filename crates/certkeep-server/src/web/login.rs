@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::form::PageForm;
+use super::form::{CsrfForm, PageForm};
 use super::page::{Layout, PageError, PageResult, html};
 use super::viewer::{Viewer, same_origin};
 use crate::auth::{client_info, csrf_cookie, session_cookie};
@@ -129,22 +129,10 @@ pub(crate) async fn submit(State(st): State<AppState>, req: Request) -> PageResu
     Ok(resp)
 }
 
-impl<T: serde::de::DeserializeOwned> PageForm<T> {
-    async fn from_request_inner(req: Request) -> Result<Self, PageError> {
-        <Self as axum::extract::FromRequest<()>>::from_request(req, &()).await
-    }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub(crate) struct CsrfOnly {
-    csrf: String,
-}
-
 pub(crate) async fn logout(
     State(st): State<AppState>,
     viewer: Viewer,
-    PageForm(f): PageForm<CsrfOnly>,
+    PageForm(f): PageForm<CsrfForm>,
 ) -> PageResult {
     viewer.check_form(&f.csrf)?;
     st.engine.logout(&viewer.principal).await?;

@@ -179,3 +179,22 @@ impl IntoResponse for PageError {
 
 /// A page handler's result.
 pub(crate) type PageResult = Result<Response, PageError>;
+
+/// `s` as one percent-encoded path segment (spaces as `%20`).
+pub(crate) fn path_segment(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+/// "credential/vault" of every vault still present in Azure, for a page's vault choice.
+pub(crate) async fn vault_keys(st: &crate::state::AppState) -> Result<Vec<String>, PageError> {
+    Ok(st
+        .engine
+        .list_vaults(None)
+        .await?
+        .into_iter()
+        .filter(|v| !v.missing)
+        .map(|v| format!("{}/{}", v.credential, v.name))
+        .collect())
+}

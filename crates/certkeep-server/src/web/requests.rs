@@ -53,7 +53,7 @@ async fn requests_page(
             page: params::page(q.number("offset")?, q.number("limit")?)?,
         })
         .await?;
-    let last = listing.offset + listing.items.len() as u64;
+    let (prev, next) = q.pager(&listing);
     Ok(html(
         status,
         &RequestsPage {
@@ -61,9 +61,8 @@ async fn requests_page(
             tab: "requests",
             notice,
             problem,
-            prev: (listing.offset > 0)
-                .then(|| q.at_offset(listing.offset.saturating_sub(listing.limit))),
-            next: (last < listing.total).then(|| q.at_offset(last)),
+            prev,
+            next,
             listing,
             statuses: ["sending", "in_progress", "completed", "failed", "cancelled"],
             q,

@@ -17,7 +17,7 @@ use certkeep_engine::views::{Listing, SecretView};
 use super::fields::{Field, place_errors};
 use super::form::FormPairs;
 use super::list_query::ListQuery;
-use super::page::{Layout, PageError, PageResult, html};
+use super::page::{Layout, PageError, PageResult, html, path_segment, vault_keys};
 use super::viewer::Viewer;
 use crate::api::params;
 use crate::error::ApiError;
@@ -70,7 +70,7 @@ async fn secrets_page(
             ..Default::default()
         })
         .await?;
-    let last = listing.offset + listing.items.len() as u64;
+    let (prev, next) = q.pager(&listing);
     Ok(html(
         status,
         &SecretsPage {
@@ -78,9 +78,8 @@ async fn secrets_page(
             tab: "secrets",
             notice,
             problem,
-            prev: (listing.offset > 0)
-                .then(|| q.at_offset(listing.offset.saturating_sub(listing.limit))),
-            next: (last < listing.total).then(|| q.at_offset(last)),
+            prev,
+            next,
             listing,
             states: ["expired", "expiring", "healthy", "missing"],
             q,
@@ -144,16 +143,10 @@ async fn create_fields(
     st: &AppState,
     f: &BTreeMap<String, String>,
 ) -> Result<Vec<Field>, PageError> {
-    let vaults: Vec<(String, String)> = st
-        .engine
-        .list_vaults(None)
+    let vaults: Vec<(String, String)> = vault_keys(st)
         .await?
         .into_iter()
-        .filter(|v| !v.missing)
-        .map(|v| {
-            let key = format!("{}/{}", v.credential, v.name);
-            (key.clone(), key)
-        })
+        .map(|k| (k.clone(), k))
         .collect();
     let v = |k: &str| f.get(k).map(String::as_str).unwrap_or_default();
     let mut password = Field::password("password", "Password");
@@ -347,21 +340,15 @@ pub(crate) async fn edit(
             title: format!("Update Secret {name}"),
             action: format!(
                 "/secrets/{}/{}/{}",
-                enc(&credential),
-                enc(&vault),
-                enc(&name)
+                path_segment(&credential),
+                path_segment(&vault),
+                path_segment(&name)
             ),
             fields: update_fields(&day(current.activation), &day(current.expires)),
             enabled: current.enabled,
             problem: None,
         },
     ))
-}
-
-fn enc(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
 }
 
 pub(crate) async fn update(
@@ -407,9 +394,9 @@ pub(crate) async fn update(
                     title: format!("Update Secret {name}"),
                     action: format!(
                         "/secrets/{}/{}/{}",
-                        enc(&credential),
-                        enc(&vault),
-                        enc(&name)
+                        path_segment(&credential),
+                        path_segment(&vault),
+                        path_segment(&name)
                     ),
                     fields,
                     enabled: f.get("enabled") == "true",
@@ -509,9 +496,9 @@ pub(crate) async fn confirm_delete(
             layout: viewer.layout("Delete secret", "certificates"),
             action: format!(
                 "/secrets/{}/{}/{}/delete",
-                enc(&credential),
-                enc(&vault),
-                enc(&name)
+                path_segment(&credential),
+                path_segment(&vault),
+                path_segment(&name)
             ),
             credential,
             vault,

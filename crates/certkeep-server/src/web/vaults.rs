@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::form::PageForm;
 use super::list_query::ListQuery;
-use super::page::{Layout, PageResult, html};
+use super::page::{Layout, PageResult, html, vault_keys};
 use super::viewer::Viewer;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -137,14 +137,7 @@ async fn issuers_page(
     notice: Option<String>,
     problem: Option<String>,
 ) -> PageResult {
-    let vaults: Vec<String> = st
-        .engine
-        .list_vaults(None)
-        .await?
-        .into_iter()
-        .filter(|v| !v.missing)
-        .map(|v| format!("{}/{}", v.credential, v.name))
-        .collect();
+    let vaults = vault_keys(st).await?;
     let chosen = chosen
         .map(str::to_string)
         .or_else(|| vaults.first().cloned())
