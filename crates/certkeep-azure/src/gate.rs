@@ -75,6 +75,7 @@ impl RequestGate {
             return Ok(response);
         };
         let capped = wait.min(self.max_retry_after);
+        crate::metrics::record_throttle_wait(capped);
         if let Some(budget) = &self.budget {
             budget.pause(capped).await;
         }
@@ -124,6 +125,10 @@ impl Policy for RequestGate {
         };
         let response = first.send(ctx, request, rest).await;
         drop(permit);
+        crate::metrics::record(
+            request.url().path(),
+            response.as_ref().ok().map(|r| u16::from(r.status())),
+        );
         let response = response?;
         match response.status() {
             StatusCode::TooManyRequests | StatusCode::ServiceUnavailable => {

@@ -12,6 +12,7 @@ pub mod credential;
 pub mod error;
 mod first_call;
 pub mod gate;
+pub mod metrics;
 mod policy_convert;
 pub mod pool;
 pub mod session;

@@ -5,6 +5,7 @@
 
 pub mod criticality;
 pub mod dn;
+pub mod duration;
 pub mod error;
 pub mod keyvault;
 pub mod merge_upload;

@@ -74,6 +74,9 @@ pub struct ServerSection {
     pub poll_interval: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduler: Option<bool>,
+    /// Tags given as labels of the `/metrics` expiry gauges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics_tags: Option<Vec<String>>,
 }
 
 impl ServerSection {

@@ -20,6 +20,8 @@ pub struct CertificateFacetsView {
     pub by_issuer: Vec<FacetCount>,
     pub by_issuer_kind: Vec<FacetCount>,
     pub by_key_type: Vec<FacetCount>,
+    /// The most frequent tags as `key=value` (at most 20), most frequent first.
+    pub by_tag: Vec<FacetCount>,
     #[schema(value_type = Object)]
     pub by_state: certkeep_store::StateCounts,
 }
@@ -200,6 +202,7 @@ impl Engine {
                 })
                 .collect(),
             by_key_type: counts(f.by_key_type),
+            by_tag: counts(f.by_tag),
             by_state: f.by_state,
         })
     }

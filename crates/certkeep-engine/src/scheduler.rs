@@ -12,6 +12,8 @@ use crate::{Actor, Engine, EngineError, Scope};
 
 /// The leader lease's name.
 const LEADER: &str = "scheduler:leader";
+/// The discovery slots' lease names: this, then the credential's id.
+pub(crate) const DISCOVERY_SLOT_PREFIX: &str = "schedule:discovery:";
 /// A leader that stops renewing loses the lease after this long.
 pub const LEADER_TTL_SECS: i64 = 30;
 
@@ -116,7 +118,7 @@ impl Engine {
     /// stopped instances interrupted and purges dead sessions.
     pub async fn scheduler_tick(
         self: &Arc<Self>,
-        schedule: &Schedule,
+        configured: &Schedule,
         sessions: crate::access::SessionPolicy,
     ) -> Tick {
         let mut tick = Tick::default();
@@ -136,6 +138,14 @@ impl Engine {
                 return tick;
             }
         }
+        // Changed from Admin or the API: read each tick, so every instance follows it.
+        let schedule = &match self.effective_schedule(configured).await {
+            Ok(s) => s,
+            Err(e) => {
+                tick.errors.push(format!("stored schedule: {e}"));
+                *configured
+            }
+        };
         let actor = Actor::system("scheduler");
         if let Err(e) = self.interrupt_stale_jobs().await {
             tick.errors.push(format!("stale jobs: {e}"));
@@ -146,7 +156,7 @@ impl Engine {
         match self.store.list_credentials().await {
             Ok(credentials) => {
                 for c in credentials {
-                    let slot = format!("schedule:discovery:{}", c.id.as_str());
+                    let slot = format!("{DISCOVERY_SLOT_PREFIX}{}", c.id.as_str());
                     match self
                         .claim_slot(&slot, schedule.discovery_secs, schedule.jitter)
                         .await

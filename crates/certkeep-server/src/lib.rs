@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod extract;
+mod metrics;
 mod multipart;
 pub mod openapi;
 mod request_log;

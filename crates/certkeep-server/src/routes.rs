@@ -5,8 +5,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 
 use crate::api::{
-    certificates, credentials, health, inventory, jobs, manage, requests, secrets, session, tokens,
-    users,
+    certificates, credentials, health, inventory, jobs, manage, requests, secrets, session,
+    settings, tokens, users,
 };
 use crate::error::ApiError;
 use crate::extract::{MAX_JSON_BYTES, MAX_UPLOAD_BYTES};
@@ -29,6 +29,12 @@ pub(crate) fn api() -> Router<AppState> {
         .route("/api/v1/roles", get(users::roles))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{id}", axum::routing::delete(tokens::revoke))
+        .route(
+            "/api/v1/settings/schedule",
+            get(settings::schedule)
+                .put(settings::set_schedule)
+                .delete(settings::reset_schedule),
+        )
         .route(
             "/api/v1/credentials",
             get(credentials::list).post(credentials::add),
@@ -138,6 +144,7 @@ pub(crate) fn health() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
+        .route("/metrics", get(crate::metrics::metrics))
 }
 
 async fn api_not_found() -> ApiError {

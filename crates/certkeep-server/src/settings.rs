@@ -36,6 +36,10 @@ pub struct ServerSettings {
     pub schedule: certkeep_engine::scheduler::Schedule,
     /// How often the scheduler looks at what is due (and renews its leadership).
     pub tick_secs: u64,
+    /// `/metrics` needs this bearer token; without one it is served to loopback clients only.
+    pub metrics_token: Option<secrecy::SecretString>,
+    /// Tags given as labels of the expiry gauges (`tag_{key}`).
+    pub metrics_tags: Vec<String>,
 }
 
 impl Default for ServerSettings {
@@ -51,6 +55,8 @@ impl Default for ServerSettings {
             scheduler: false,
             schedule: Default::default(),
             tick_secs: 5,
+            metrics_token: None,
+            metrics_tags: vec!["owner".into()],
         }
     }
 }
@@ -97,6 +103,27 @@ impl ServerSettings {
             return err(
                 "tick_secs",
                 "must be at least 1 and well under the leader lease (30 s)",
+            );
+        }
+        if self
+            .metrics_token
+            .as_ref()
+            .is_some_and(|t| secrecy::ExposeSecret::expose_secret(t).len() < 16)
+        {
+            return err("metrics_token", "must be at least 16 characters");
+        }
+        let mut labels: Vec<String> = self
+            .metrics_tags
+            .iter()
+            .map(|k| crate::metrics::tag_label(k))
+            .collect();
+        labels.sort_unstable();
+        if self.metrics_tags.iter().any(|k| k.trim().is_empty())
+            || labels.windows(2).any(|w| w[0] == w[1])
+        {
+            return err(
+                "metrics_tags",
+                "each tag must be non-empty, and no two may make the same label (tag_ and the key with other characters than letters, digits and _ as _)",
             );
         }
         if self.session_idle_secs < 60 {

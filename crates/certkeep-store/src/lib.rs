@@ -25,7 +25,7 @@ mod store;
 mod tx;
 
 /// The schema version this build migrates to (a server is ready only at this version).
-pub const LATEST_MIGRATION: i64 = 4;
+pub const LATEST_MIGRATION: i64 = 5;
 
 pub use clock::{Clock, SystemClock};
 pub use connect::{Backend, redact_database_url};
@@ -56,6 +56,7 @@ pub use model::request::{
     CertificateRequest, NewRequest, RequestFilter, RequestKind, RequestStatus, RequestUpdate,
 };
 pub use model::session::{NewSession, Session, USER_AGENT_MAX_CHARS};
+pub use model::setting::Setting;
 pub use model::sync_run::{SyncOutcome, SyncRun};
 pub use model::tls_secret::{TlsSecret, TlsSecretFilter, TlsSecretRecord};
 pub use model::tls_secret_page::{
@@ -64,7 +65,10 @@ pub use model::tls_secret_page::{
 pub use model::user::{NewUser, Role, User, UserUpdate};
 pub use model::vault::{Issuer, IssuerRecord, Vault, VaultRecord};
 pub use model::{Show, SyncCounts, Tags, UpsertCounts, VaultSyncCounts};
-pub use store::{ExpiryWeekCount, INTERRUPTED_ERROR, Store, WEEK_SECS};
+pub use store::{
+    CertificateExpiry, ExpiryWeekCount, INTERRUPTED_ERROR, Store, SyncRunCount, TlsSecretExpiry,
+    WEEK_SECS,
+};
 
 #[cfg(test)]
 mod latest_migration_tests {

@@ -16,8 +16,8 @@ use sea_orm::{
 
 use crate::entities::{
     api_token, audit_event, certificate, certificate_request, credential, discovery_exclusion,
-    inventory_generation, issuer, job, lease, login_throttle, schema_migration, session, sync_run,
-    tls_secret, user, vault,
+    inventory_generation, issuer, job, lease, login_throttle, schema_migration, session, setting,
+    sync_run, tls_secret, user, vault,
 };
 use crate::tx::{Lock, begin_write};
 use crate::{Backend, StoreError};
@@ -28,6 +28,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
     (2, "requests"),
     (3, "access"),
     (4, "listing"),
+    (5, "settings"),
 ];
 
 /// Columns of the entities that a later migration adds: (table, column). Migration 1 leaves them
@@ -41,6 +42,7 @@ fn statements(version: i64, backend: DbBackend) -> Vec<Statement> {
         2 => requests(backend),
         3 => access(backend),
         4 => listing(backend),
+        5 => settings(backend),
         _ => Vec::new(),
     }
 }
@@ -274,6 +276,13 @@ fn listing(backend: DbBackend) -> Vec<Statement> {
 
 /// Triggers that raise a vault's counter in `inventory_generations` on every insert, update
 /// and delete of one of its certificate rows (cascaded deletes included).
+/// Migration 5: settings changed at run time and shared by every instance.
+fn settings(backend: DbBackend) -> Vec<Statement> {
+    let mut out = Vec::new();
+    table(setting::Entity, backend, &mut out);
+    out
+}
+
 fn generation_triggers(backend: DbBackend) -> Vec<String> {
     match backend {
         DbBackend::Postgres => {
@@ -493,6 +502,7 @@ mod tests {
             let triggers = fourth.matches("CREATE TRIGGER").count();
             assert_eq!(triggers, if backend == DbBackend::Sqlite { 3 } else { 1 });
         }
-        assert_eq!(MIGRATIONS.last(), Some(&(4, "listing")));
+        assert_eq!(MIGRATIONS[3], (4, "listing"));
+        assert_eq!(MIGRATIONS.last(), Some(&(5, "settings")));
     }
 }

@@ -127,6 +127,24 @@ pub(crate) struct ServeArgs {
         value_name = "ADDR"
     )]
     pub(crate) trusted_proxies: Vec<std::net::IpAddr>,
+    /// /metrics needs this bearer token (16+ characters); without one it answers loopback
+    /// clients only. Prefer the variable: a flag shows in the process list
+    #[arg(
+        long,
+        env = "CERTKEEP_METRICS_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub(crate) metrics_token: Option<String>,
+    /// A tag given as a label (tag_KEY) of the /metrics expiry gauges; repeat for several
+    /// [default: owner]
+    #[arg(
+        long = "metrics-tag",
+        env = "CERTKEEP_METRICS_TAGS",
+        value_delimiter = ',',
+        value_name = "KEY"
+    )]
+    pub(crate) metrics_tags: Vec<String>,
     /// A session ends after this long without a request [default: 30m]
     #[arg(long, env = "CERTKEEP_SESSION_IDLE", value_parser = parse_duration)]
     pub(crate) session_idle: Option<i64>,
@@ -594,47 +612,11 @@ pub(crate) struct DemoArgs {
     pub(crate) listen: std::net::SocketAddr,
 }
 
-/// `30d`, `12h`, `2w`, `90m`, `45s` → seconds.
-pub(crate) fn parse_duration(text: &str) -> Result<i64, String> {
-    let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (digits, unit) = t.split_at(split);
-    let n: i64 = digits.parse().map_err(|_| {
-        format!("'{text}' is not a duration: use a number and a unit, e.g. 30d, 12h, 2w")
-    })?;
-    let unit_secs = match unit.trim() {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3_600,
-        "d" => 86_400,
-        "w" => 7 * 86_400,
-        _ => {
-            return Err(format!(
-                "'{text}' has no known unit: use s, m, h, d or w (e.g. 30d, 12h, 2w)"
-            ));
-        }
-    };
-    n.checked_mul(unit_secs)
-        .filter(|s| *s <= 100 * 365 * 86_400)
-        .ok_or_else(|| format!("'{text}' is too long (at most 100 years)"))
-}
+pub(crate) use certkeep_core::duration::parse_duration;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("30d"), Ok(30 * 86_400));
-        assert_eq!(parse_duration("12h"), Ok(12 * 3_600));
-        assert_eq!(parse_duration("2w"), Ok(14 * 86_400));
-        assert_eq!(parse_duration("0d"), Ok(0));
-        assert!(parse_duration("30").is_err());
-        assert!(parse_duration("d").is_err());
-        assert!(parse_duration("3x").is_err());
-        assert!(parse_duration("-3d").is_err());
-        assert!(parse_duration("99999999999w").is_err());
-    }
 
     #[test]
     fn the_command_line_is_consistent() {

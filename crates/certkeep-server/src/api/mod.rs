@@ -12,5 +12,6 @@ pub mod params;
 pub mod requests;
 pub mod secrets;
 pub mod session;
+pub mod settings;
 pub mod tokens;
 pub mod users;

@@ -1,6 +1,7 @@
 //! Admin: API tokens (everyone, for themselves: created with a role no higher than their own,
 //! shown once, revoked), users and roles (admin: create with a one-time password, change the
-//! role, disable, reset the password, delete), and the discovery schedule in effect.
+//! role, disable, reset the password, delete), and the discovery schedule (shown to all,
+//! changed by an admin for every instance, or reset to the configured one).
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -8,6 +9,7 @@ use axum::http::StatusCode;
 use certkeep_engine::access::{
     ApiTokenView, NewApiTokenInput, NewUserInput, Role, RoleView, UserChange, UserView,
 };
+use certkeep_engine::schedule_setting::{ScheduleInput, ScheduleValues};
 
 use super::fields::{Field, place_errors};
 use super::form::FormPairs;
@@ -31,6 +33,9 @@ struct AdminPage {
     roles: Vec<RoleView>,
     role_names: [&'static str; 3],
     schedule: Vec<(&'static str, String)>,
+    schedule_fields: Vec<Field>,
+    /// Changed from Admin or the API (a reset goes back to the configuration).
+    schedule_overridden: bool,
 }
 
 #[derive(Default)]
@@ -41,6 +46,7 @@ struct Shown {
     new_token: Option<String>,
     token_fields: Option<Vec<Field>>,
     user_fields: Option<Vec<Field>>,
+    schedule_fields: Option<Vec<Field>>,
 }
 
 fn role_options(up_to: Role) -> Vec<(String, String)> {
@@ -75,6 +81,28 @@ fn user_fields(username: &str, role: &str) -> Vec<Field> {
     ]
 }
 
+fn schedule_fields(discovery: &str, jitter: &str, poll: &str) -> Vec<Field> {
+    vec![
+        Field::text(
+            "discovery_interval",
+            "Discover each credential every",
+            discovery,
+        )
+        .help("a number and a unit: 6h, 90m, 1d (10s to 30d)"),
+        Field::text("jitter_percent", "Random delay added, up to (%)", jitter)
+            .help("0 to 50: spreads credentials out"),
+        Field::text("poll_interval", "Poll open requests every", poll).help("30s, 5m (1s to 1d)"),
+    ]
+}
+
+fn schedule_fields_of(v: &ScheduleValues) -> Vec<Field> {
+    schedule_fields(
+        &v.discovery_interval,
+        &v.jitter_percent.to_string(),
+        &v.poll_interval,
+    )
+}
+
 fn human_secs(secs: i64) -> String {
     match secs {
         s if s % 3600 == 0 => format!("{} h", s / 3600),
@@ -94,7 +122,18 @@ async fn admin_page(st: &AppState, viewer: &Viewer, shown: Shown) -> PageResult 
     } else {
         Vec::new()
     };
-    let s = &st.settings.schedule;
+    let view = st.engine.schedule(&st.settings.schedule).await?;
+    let s = &view.effective;
+    let origin = match (&view.updated_by, view.updated_at) {
+        (Some(by), Some(at)) => format!(
+            "set by {by} at {} (the configuration says every {}, {}%, {})",
+            certkeep_engine::views::Timestamp(at).minutes(),
+            human_secs(view.configured.discovery_secs),
+            view.configured.jitter_percent,
+            human_secs(view.configured.poll_secs)
+        ),
+        _ => "the configuration".into(),
+    };
     let schedule = vec![
         (
             "Scheduler in this instance",
@@ -110,9 +149,10 @@ async fn admin_page(st: &AppState, viewer: &Viewer, shown: Shown) -> PageResult 
         ),
         (
             "Random delay added, up to",
-            format!("{:.0}% of the interval", s.jitter * 100.0),
+            format!("{}% of the interval", s.jitter_percent),
         ),
         ("Open requests polled, every", human_secs(s.poll_secs)),
+        ("From", origin),
     ];
     Ok(html(
         shown.status.unwrap_or(StatusCode::OK),
@@ -131,6 +171,10 @@ async fn admin_page(st: &AppState, viewer: &Viewer, shown: Shown) -> PageResult 
                 .unwrap_or_else(|| user_fields("", "auditor")),
             roles: certkeep_engine::access::roles(),
             role_names: ["auditor", "operator", "admin"],
+            schedule_fields: shown
+                .schedule_fields
+                .unwrap_or_else(|| schedule_fields_of(&view.effective)),
+            schedule_overridden: view.source == "settings",
             schedule,
         },
     ))
@@ -377,6 +421,81 @@ pub(crate) async fn change_user(
             }),
             ..Default::default()
         },
+    };
+    admin_page(&st, &viewer, shown).await
+}
+
+/// Sets the schedule for every instance (admin).
+pub(crate) async fn set_schedule(
+    State(st): State<AppState>,
+    viewer: Viewer,
+    f: FormPairs,
+) -> PageResult {
+    viewer.check_form(f.get("csrf"))?;
+    viewer.require(Role::Admin)?;
+    let (discovery, jitter, poll) = (
+        f.get("discovery_interval"),
+        f.get("jitter_percent"),
+        f.get("poll_interval"),
+    );
+    let input = ScheduleInput {
+        discovery_interval: discovery.to_string(),
+        jitter_percent: jitter.to_string(),
+        poll_interval: poll.to_string(),
+    };
+    let set = st
+        .engine
+        .set_schedule(&viewer.principal.actor, &st.settings.schedule, &input)
+        .await;
+    let shown = match set {
+        Ok(v) => Shown {
+            notice: Some(format!(
+                "Schedule saved for every instance: discovery every {}, polling every {}",
+                human_secs(v.effective.discovery_secs),
+                human_secs(v.effective.poll_secs)
+            )),
+            ..Default::default()
+        },
+        Err(e) => {
+            let e = ApiError::from(e);
+            let mut fields = schedule_fields(discovery, jitter, poll);
+            let problem = place_errors(&mut fields, &e);
+            Shown {
+                status: Some(e.status),
+                problem,
+                schedule_fields: Some(fields),
+                ..Default::default()
+            }
+        }
+    };
+    admin_page(&st, &viewer, shown).await
+}
+
+/// Goes back to the configured schedule (admin).
+pub(crate) async fn reset_schedule(
+    State(st): State<AppState>,
+    viewer: Viewer,
+    f: FormPairs,
+) -> PageResult {
+    viewer.check_form(f.get("csrf"))?;
+    viewer.require(Role::Admin)?;
+    let shown = match st
+        .engine
+        .reset_schedule(&viewer.principal.actor, &st.settings.schedule)
+        .await
+    {
+        Ok(_) => Shown {
+            notice: Some("Schedule reset to the configuration".into()),
+            ..Default::default()
+        },
+        Err(e) => {
+            let e = ApiError::from(e);
+            Shown {
+                status: Some(e.status),
+                problem: Some(e.message),
+                ..Default::default()
+            }
+        }
     };
     admin_page(&st, &viewer, shown).await
 }

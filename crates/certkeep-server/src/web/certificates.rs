@@ -222,6 +222,7 @@ fn facet_groups(q: &ListQuery, f: &CertificateFacetsView) -> Vec<FacetGroup> {
         simple("Issuer", "issuer", &f.by_issuer),
         simple("Issuer kind", "issuer_kind", &f.by_issuer_kind),
         simple("Key type", "key_type", &f.by_key_type),
+        simple("Tag", "tag", &f.by_tag),
     ]
 }
 

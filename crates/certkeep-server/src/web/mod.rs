@@ -81,6 +81,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/admin/tokens", post(admin::create_token))
         .route("/admin/tokens/{id}/revoke", post(admin::revoke_token))
         .route("/admin/users", post(admin::create_user))
+        .route("/admin/schedule", post(admin::set_schedule))
+        .route("/admin/schedule/reset", post(admin::reset_schedule))
         .route("/admin/users/{id}/{action}", post(admin::change_user))
         .route("/discovery", get(discovery::form).post(discovery::start))
         .route("/jobs/{id}", get(discovery::job))

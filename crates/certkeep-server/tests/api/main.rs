@@ -11,6 +11,7 @@ mod estate;
 mod headers;
 mod listings;
 mod login_abuse;
+mod metrics;
 mod openapi;
 mod pages;
 mod pages_admin;

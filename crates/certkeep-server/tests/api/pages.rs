@@ -217,6 +217,28 @@ async fn sign_in_forces_the_one_time_password_change_and_sign_out_ends_the_sessi
     }
 }
 
+/// The `key` tag of each current Key Vault certificate version of the production vaults that
+/// has one, from the emulator.
+async fn emulator_current_tags(key: &str) -> Vec<String> {
+    let state: Value = crate::common::emulator().state().await;
+    let mut out = Vec::new();
+    for v in state["vaults"].as_array().expect("vaults") {
+        if !PROD_VAULTS.contains(&v["properties"]["name"].as_str().unwrap_or_default()) {
+            continue;
+        }
+        for c in v["certificates"].as_array().unwrap() {
+            let versions = c["versions"].as_array().unwrap();
+            let current = versions
+                .iter()
+                .max_by_key(|x| x["created"].as_i64().unwrap_or(0));
+            if let Some(tag) = current.and_then(|x| x["tags"][key].as_str()) {
+                out.push(tag.to_string());
+            }
+        }
+    }
+    out
+}
+
 /// The current version of each Key Vault certificate of the production vaults, from the
 /// emulator: (vault, name, exp, SHA-1 hex).
 pub(crate) async fn emulator_current_versions() -> Vec<(String, String, i64, String)> {
@@ -348,6 +370,39 @@ async fn the_dashboard_and_the_listing_count_what_the_emulator_holds() {
         assert!(
             v.contains("href=\"/certificates?limit=200\" aria-current=\"true\""),
             "the active facet removes itself"
+        );
+        // The tag facet counts the current versions' tags; its link lists exactly those.
+        let owners = emulator_current_tags("owner").await;
+        let team0 = owners.iter().filter(|o| *o == "team-0").count();
+        assert!(team0 > 0, "the demo tags some certificates");
+        let all = page(&s, &jar, "/certificates?limit=200")
+            .await
+            .expect(200)
+            .text();
+        assert!(
+            all.contains(&format!(
+                "<span>owner=team-0</span><span class=\"count\">{team0}</span>"
+            )),
+            "{all}"
+        );
+        let tagged = page(&s, &jar, "/certificates?tag=owner%3Dteam-0&limit=200")
+            .await
+            .expect(200)
+            .text();
+        assert_eq!(table_rows(&tagged, "certificates"), team0);
+        // Searched (a thumbprint: one version), the facets count the search's matches.
+        let one = &certs[0];
+        let searched = page(&s, &jar, &format!("/certificates?search={}", one.3))
+            .await
+            .expect(200)
+            .text();
+        assert_eq!(table_rows(&searched, "certificates"), 1);
+        assert!(
+            searched.contains(&format!(
+                "<span>prod/{}</span><span class=\"count\">1</span>",
+                one.0
+            )),
+            "{searched}"
         );
         // Pages: 5 per page, the next link goes on.
         let p1 = page(&s, &jar, "/certificates?limit=5&sort=name")

@@ -218,3 +218,172 @@ async fn tokens_are_shown_once_and_revoked_and_users_are_managed() {
         s.finish().await;
     }
 }
+
+#[tokio::test]
+async fn the_schedule_is_changed_for_every_instance_and_reset() {
+    use certkeep_engine::scheduler::Schedule;
+    for s in stacks("pages_schedule").await {
+        let configured = Schedule::default();
+        let jar = admin(&s).await;
+        let p = page(&s, &jar, "/admin").await.expect(200).text();
+        assert!(p.contains("id=\"schedule-form\"") && p.contains("value=\"6h\""));
+        assert!(
+            !p.contains("Reset to the configuration"),
+            "nothing to reset"
+        );
+
+        // A slot taken under the configured 6 h interval.
+        s.store
+            .acquire_lease(
+                "schedule:discovery:c1",
+                "run x",
+                certkeep_store::Clock::now(&*s.clock),
+                6 * 3600,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+
+        // Every bad field is shown at its field; nothing changes.
+        let r = form(
+            &s,
+            &jar,
+            "/admin/schedule",
+            &[
+                ("csrf", &jar.csrf),
+                ("discovery_interval", "5s"),
+                ("jitter_percent", "lots"),
+                ("poll_interval", "2d"),
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(r.status, 400, "{r:?}");
+        let text = r.text();
+        for id in ["discovery_interval", "jitter_percent", "poll_interval"] {
+            assert!(text.contains(&format!("id=\"{id}-error\"")), "{id}: {text}");
+        }
+        assert!(text.contains("value=\"lots\""), "what was typed is kept");
+        let unchanged = s.engine.effective_schedule(&configured).await.unwrap();
+        assert_eq!(unchanged.discovery_secs, configured.discovery_secs);
+        assert!(s.store.find_setting("schedule").await.unwrap().is_none());
+
+        // A good one: stored for every instance, and the slot already taken is shortened.
+        let r = form(
+            &s,
+            &jar,
+            "/admin/schedule",
+            &[
+                ("csrf", &jar.csrf),
+                ("discovery_interval", "90m"),
+                ("jitter_percent", "20"),
+                ("poll_interval", "45s"),
+            ],
+            None,
+        )
+        .await
+        .expect(200);
+        assert!(
+            r.text().contains("Schedule saved for every instance"),
+            "{r:?}"
+        );
+        let now = s.engine.effective_schedule(&configured).await.unwrap();
+        assert_eq!((now.discovery_secs, now.poll_secs), (5_400, 45));
+        assert!((now.jitter - 0.2).abs() < 1e-9);
+        let slot = s
+            .store
+            .find_lease("schedule:discovery:c1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(slot.expires_at - slot.acquired_at, 5_400 + 1_080);
+        let audit = s.store.list_audit_events(5).await.unwrap();
+        assert_eq!(audit[0].action, "settings.schedule.set");
+        let p = page(&s, &jar, "/admin").await.expect(200).text();
+        assert!(
+            p.contains("Discovery of each credential, every</dt><dd>90 min"),
+            "{p}"
+        );
+        assert!(p.contains("set by user:admin"), "{p}");
+
+        // The API reads the same (the page's session cookie works for its GETs).
+        let api = page(&s, &jar, "/api/v1/settings/schedule")
+            .await
+            .expect(200)
+            .json();
+        assert_eq!(api["source"], "settings");
+        assert_eq!(api["effective"]["discovery_interval"], "90m");
+        assert_eq!(api["configured"]["discovery_interval"], "6h");
+
+        // An auditor sees the schedule, no form, and is refused a change.
+        let otp = fresh_password();
+        form(
+            &s,
+            &jar,
+            "/admin/users",
+            &[
+                ("csrf", &jar.csrf),
+                ("username", "ava"),
+                ("role", "auditor"),
+                ("password", &otp),
+            ],
+            None,
+        )
+        .await
+        .expect(200);
+        let (ava, _) = sign_in(&s, "ava", &otp).await;
+        let new = fresh_password();
+        form(
+            &s,
+            &ava,
+            "/password",
+            &[
+                ("csrf", &ava.csrf),
+                ("current_password", &otp),
+                ("new_password", &new),
+                ("confirm_password", &new),
+            ],
+            None,
+        )
+        .await;
+        let p = page(&s, &ava, "/admin").await.expect(200).text();
+        assert!(p.contains("90 min") && !p.contains("id=\"schedule-form\""));
+        let r = form(
+            &s,
+            &ava,
+            "/admin/schedule",
+            &[
+                ("csrf", &ava.csrf),
+                ("discovery_interval", "1h"),
+                ("jitter_percent", "0"),
+                ("poll_interval", "30s"),
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(r.status, 403, "{r:?}");
+        assert_eq!(
+            s.engine
+                .effective_schedule(&configured)
+                .await
+                .unwrap()
+                .discovery_secs,
+            5_400
+        );
+
+        // Reset: back to the configuration.
+        let r = form(
+            &s,
+            &jar,
+            "/admin/schedule/reset",
+            &[("csrf", &jar.csrf)],
+            None,
+        )
+        .await
+        .expect(200);
+        assert!(r.text().contains("Schedule reset to the configuration"));
+        assert!(s.store.find_setting("schedule").await.unwrap().is_none());
+        let back = s.engine.effective_schedule(&configured).await.unwrap();
+        assert_eq!(back.discovery_secs, 6 * 3600);
+    }
+}

@@ -16,6 +16,7 @@ pub(crate) mod lease;
 pub(crate) mod login_throttle;
 pub(crate) mod schema_migration;
 pub(crate) mod session;
+pub(crate) mod setting;
 pub(crate) mod sync_run;
 pub(crate) mod tls_secret;
 pub(crate) mod user;

@@ -145,8 +145,8 @@ impl CertificateSummary {
 }
 
 /// Counts of the versions matching a filter, by facet (see
-/// [`Store::certificate_facets`](crate::Store::certificate_facets)). Each list is sorted by its
-/// key.
+/// [`Store::certificate_facets`](crate::Store::certificate_facets)). Each list but `by_tag` is
+/// sorted by its key.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CertificateFacets {
     /// By vault.
@@ -157,6 +157,8 @@ pub struct CertificateFacets {
     pub by_issuer_kind: Vec<(IssuerKind, u64)>,
     /// By key type as stored.
     pub by_key_type: Vec<(String, u64)>,
+    /// The most frequent tags as `key=value`, most frequent first (then by text), at most 20.
+    pub by_tag: Vec<(String, u64)>,
     /// By expiry state.
     pub by_state: StateCounts,
 }

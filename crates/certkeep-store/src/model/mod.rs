@@ -12,6 +12,7 @@ pub mod login_throttle;
 pub mod page;
 pub mod request;
 pub mod session;
+pub mod setting;
 pub mod sync_run;
 pub mod tls_secret;
 pub mod tls_secret_page;

@@ -27,6 +27,17 @@ pub(super) enum Facet {
     KeyType,
     /// `state` and `include_missing`.
     State,
+    /// `tag`.
+    Tag,
+    /// Every facet's fields (the facets are then counted in memory).
+    Every,
+}
+
+impl Facet {
+    /// Whether a condition without the fields of `self` leaves out those of `facet`.
+    fn leaves_out(self, facet: Facet) -> bool {
+        self == facet || (self == Facet::Every && facet != Facet::None)
+    }
 }
 
 /// How a filter's `search` is applied.
@@ -77,7 +88,7 @@ pub(super) fn condition(
         Show::Previous => all = all.add(C::IsCurrent.eq(false)),
         Show::All => {}
     }
-    if skip != Facet::State {
+    if !skip.leaves_out(Facet::State) {
         match filter.state {
             Some(state) => {
                 all = all.add(EXPIRY.condition(state, filter.now, filter.healthy_after_secs));
@@ -86,7 +97,7 @@ pub(super) fn condition(
             None => {}
         }
     }
-    if skip != Facet::Vault {
+    if !skip.leaves_out(Facet::Vault) {
         if let Some(vault) = filter.vault {
             all = all.add(C::VaultId.eq(vault.0));
         }
@@ -128,7 +139,7 @@ pub(super) fn condition(
         }
         all = all.add(any);
     }
-    if skip != Facet::Issuer
+    if !skip.leaves_out(Facet::Issuer)
         && let Some(issuer) = &filter.issuer
     {
         let issuer = issuer.trim().to_lowercase();
@@ -139,17 +150,19 @@ pub(super) fn condition(
             Condition::all().add(named)
         });
     }
-    if skip != Facet::IssuerKind
+    if !skip.leaves_out(Facet::IssuerKind)
         && let Some(kind) = filter.issuer_kind
     {
         all = all.add(issuer_kind_condition(kind));
     }
-    if skip != Facet::KeyType
+    if !skip.leaves_out(Facet::KeyType)
         && let Some(key_type) = &filter.key_type
     {
         all = all.add(lower(C::KeyType).eq(key_type.trim().to_lowercase()));
     }
-    if let Some(tag) = &filter.tag {
+    if !skip.leaves_out(Facet::Tag)
+        && let Some(tag) = &filter.tag
+    {
         all = all.add(tag_condition(C::Tags, tag)?);
     }
     if let Some(name) = &filter.name {

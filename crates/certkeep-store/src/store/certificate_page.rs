@@ -21,16 +21,30 @@ use crate::model::certificate::{Certificate, CertificateFilter, CertificateSourc
 use crate::model::certificate_page::{
     CertificateFacets, CertificateSort, CertificateSummary, IssuerKind,
 };
-use crate::model::page::{Page, PageRequest};
+use crate::model::page::{Page, PageRequest, StateCounts};
 use crate::{CertificateId, StoreError, VaultId, json};
 
 /// The facets that a cache may keep while the inventory is unchanged.
 #[derive(Clone, Debug)]
 pub(crate) struct TimelessFacets {
-    by_vault: Vec<(VaultId, u64)>,
-    by_issuer: Vec<(String, u64)>,
-    by_issuer_kind: Vec<(IssuerKind, u64)>,
-    by_key_type: Vec<(String, u64)>,
+    pub(super) by_vault: Vec<(VaultId, u64)>,
+    pub(super) by_issuer: Vec<(String, u64)>,
+    pub(super) by_issuer_kind: Vec<(IssuerKind, u64)>,
+    pub(super) by_key_type: Vec<(String, u64)>,
+    pub(super) by_tag: Vec<(String, u64)>,
+}
+
+impl TimelessFacets {
+    fn with_states(self, by_state: StateCounts) -> CertificateFacets {
+        CertificateFacets {
+            by_vault: self.by_vault,
+            by_issuer: self.by_issuer,
+            by_issuer_kind: self.by_issuer_kind,
+            by_key_type: self.by_key_type,
+            by_tag: self.by_tag,
+            by_state,
+        }
+    }
 }
 
 /// From this offset on, a page's ids are found first (a deferred join).
@@ -303,6 +317,10 @@ impl Store {
         let search = self
             .search_match_in(filter, Partition::All, &mut generation)
             .await?;
+        if let SearchMatch::Ids(_) = search {
+            let (timeless, by_state) = self.facets_in_memory(filter, &search).await?;
+            return Ok(timeless.with_states(by_state));
+        }
         let timeless = match key_of(filter) {
             Some(key) => {
                 let generation = generation.get(self).await?;
@@ -335,13 +353,7 @@ impl Store {
                 )
             }
         };
-        Ok(CertificateFacets {
-            by_vault: timeless.by_vault,
-            by_issuer: timeless.by_issuer,
-            by_issuer_kind: timeless.by_issuer_kind,
-            by_key_type: timeless.by_key_type,
-            by_state,
-        })
+        Ok(timeless.with_states(by_state))
     }
 
     /// The facets that do not depend on the time (for a filter without a state).
@@ -385,7 +397,9 @@ impl Store {
             .into_tuple()
             .all(&self.db)
             .await?;
+        let by_tag = self.tag_facet(filter, search).await?;
         Ok(TimelessFacets {
+            by_tag,
             by_vault: fold(by_vault, VaultId),
             by_issuer: fold(by_issuer, |i| i.unwrap_or_else(|| "Unknown".to_string())),
             by_issuer_kind: fold(by_issuer_kind, |i| IssuerKind::of(i.as_deref())),

@@ -5,6 +5,7 @@ use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
 use super::Store;
+use super::sql::starts_with;
 use crate::StoreError;
 use crate::entities::lease;
 use crate::model::lease::{Lease, LeaseHeld};
@@ -126,6 +127,24 @@ impl Store {
             .exec(&self.writer)
             .await?;
         Ok(deleted.rows_affected > 0)
+    }
+
+    /// Shortens the leases whose name starts with `prefix` to end at most `max_ttl_secs` after
+    /// they were acquired (a schedule made shorter applies to the slot already taken); returns
+    /// how many changed.
+    pub async fn cap_leases(&self, prefix: &str, max_ttl_secs: i64) -> Result<u64, StoreError> {
+        use lease::Column as C;
+        let ttl = Ord::max(max_ttl_secs, 0);
+        // In here only: its `max` would shadow `i64::max` in the rest of the file.
+        use sea_orm::sea_query::ExprTrait;
+        let capped = Expr::col(C::AcquiredAt).add(ttl);
+        let changed = lease::Entity::update_many()
+            .col_expr(C::ExpiresAt, capped.clone())
+            .filter(starts_with(C::Name, prefix))
+            .filter(Expr::col(C::ExpiresAt).gt(capped))
+            .exec(&self.writer)
+            .await?;
+        Ok(changed.rows_affected)
     }
 
     /// The lease `name`, if any (expired ones included).

@@ -11,8 +11,10 @@ mod certificates;
 mod count_cache;
 mod credentials;
 mod exclusions;
+mod expiry_gauges;
 mod expiry_index;
 mod expiry_timeline;
+mod facet_rows;
 mod issuers;
 mod jobs;
 mod leases;
@@ -23,6 +25,7 @@ mod pages;
 mod requests;
 mod search_index;
 mod sessions;
+mod settings;
 mod sql;
 mod sync_runs;
 mod tls_secret_page;
@@ -30,6 +33,7 @@ mod tls_secrets;
 mod users;
 mod vaults;
 
+pub use expiry_gauges::{CertificateExpiry, SyncRunCount, TlsSecretExpiry};
 pub use expiry_timeline::{ExpiryWeekCount, WEEK_SECS};
 
 use std::fmt;

@@ -69,7 +69,8 @@ async fn memory_database_is_one_connection_that_keeps_its_data() {
             (1, "inventory".to_string()),
             (2, "requests".to_string()),
             (3, "access".to_string()),
-            (4, "listing".to_string())
+            (4, "listing".to_string()),
+            (5, "settings".to_string())
         ]
     );
 }

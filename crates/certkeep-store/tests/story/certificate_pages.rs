@@ -136,6 +136,16 @@ async fn check_facets(ctx: &Ctx, rows: &[Certificate], f: &CertificateFilter) {
         missing: n(ExpiryState::Missing),
     };
     assert_eq!(facets.by_state, want, "{f:?}");
+    let by_tag = without(&|g| g.tag = None);
+    let mut pairs = BTreeMap::new();
+    for c in rows.iter().filter(|c| matches(&by_tag, c)) {
+        for (k, v) in &c.record.tags {
+            *pairs.entry(format!("{k}={v}")).or_insert(0u64) += 1;
+        }
+    }
+    let mut tags: Vec<(String, u64)> = pairs.into_iter().collect();
+    tags.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    assert_eq!(facets.by_tag, tags, "{f:?}");
 }
 
 pub(crate) async fn story(ctx: &Ctx, data: &PageData) {
@@ -311,6 +321,40 @@ pub(crate) async fn story(ctx: &Ctx, data: &PageData) {
             g.show = certkeep_store::Show::All;
         }),
         f(&|g| g.name = Some("ALPHA".into())),
+        // Searches: their facets are counted in memory from the ids the index finds.
+        f(&|g| g.search = Some("LPH".into())),
+        f(&|g| {
+            g.search = Some("lph".into());
+            g.show = certkeep_store::Show::All;
+        }),
+        f(&|g| {
+            g.search = Some("ul".into());
+            g.vaults = vec![v2];
+        }),
+        f(&|g| {
+            g.search = Some("lph".into());
+            g.vault = Some(v1);
+            g.key_type = Some("rsa".into());
+            g.issuer = Some("self".into());
+        }),
+        f(&|g| {
+            g.search = Some("lph".into());
+            g.issuer_kind = Some(IssuerKind::SelfSigned);
+            g.state = Some(ExpiryState::Healthy);
+            g.include_missing = true;
+        }),
+        f(&|g| {
+            g.search = Some("ech".into());
+            g.state = Some(ExpiryState::Missing);
+            g.show = certkeep_store::Show::All;
+        }),
+        f(&|g| {
+            g.search = Some("ot".into());
+            g.tag = Some(TagFilter {
+                key: "env".into(),
+                value: None,
+            });
+        }),
         f(&|g| {
             g.vaults = vec![v1];
             g.issuer_kind = Some(IssuerKind::SelfSigned);

