@@ -1,6 +1,6 @@
 //! The SQL condition of a [`CertificateFilter`], optionally leaving out one facet's own fields
 //! (so a facet's counts show every value of that facet under the rest of the filter).
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition};
 
 use super::certificate_query::{contains_pattern, lower_like, vaults_of};
@@ -82,10 +82,22 @@ pub(super) fn condition(
     search: &SearchMatch,
 ) -> Result<Condition, StoreError> {
     use certificate::Column as C;
+    // When a search's ids drive the query, its flags must not: SQLite would rather walk an
+    // index on (is_current, is_missing, …) over every current version than look the few ids
+    // up (4.4 ms against 0.3 ms to count 200 matches among 20,000 current versions). A flag
+    // compared through a cast cannot use an index; a boolean casts to 0/1 on both backends.
+    let by_ids = matches!(search, SearchMatch::Ids(_));
+    let flag = |column: C, value: bool| -> SimpleExpr {
+        if by_ids {
+            Expr::expr(Expr::col(column).cast_as("INTEGER")).eq(i32::from(value))
+        } else {
+            column.eq(value)
+        }
+    };
     let mut all = Condition::all();
     match filter.show {
-        Show::Current => all = all.add(C::IsCurrent.eq(true)),
-        Show::Previous => all = all.add(C::IsCurrent.eq(false)),
+        Show::Current => all = all.add(flag(C::IsCurrent, true)),
+        Show::Previous => all = all.add(flag(C::IsCurrent, false)),
         Show::All => {}
     }
     if !skip.leaves_out(Facet::State) {
@@ -93,7 +105,7 @@ pub(super) fn condition(
             Some(state) => {
                 all = all.add(EXPIRY.condition(state, filter.now, filter.healthy_after_secs));
             }
-            None if !filter.include_missing => all = all.add(C::IsMissing.eq(false)),
+            None if !filter.include_missing => all = all.add(flag(C::IsMissing, false)),
             None => {}
         }
     }

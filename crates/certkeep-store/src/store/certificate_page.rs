@@ -17,6 +17,7 @@ use super::ordered_ids::{Lookup, page_of};
 use super::search_index::Partition;
 use super::sql::{state_counts, to_u64, vault_name_of};
 use crate::entities::certificate;
+use crate::model::Show;
 use crate::model::certificate::{Certificate, CertificateFilter, CertificateSource};
 use crate::model::certificate_page::{
     CertificateFacets, CertificateSort, CertificateSummary, IssuerKind,
@@ -312,10 +313,17 @@ impl Store {
         &self,
         filter: &CertificateFilter,
     ) -> Result<CertificateFacets, StoreError> {
-        // Every version the search finds: the state facet counts missing ones too.
+        // Every version the search finds that the filter could show: the state facet counts
+        // missing ones too. (Previous versions are most of the index: a listing of current
+        // versions does not scan them.)
         let mut generation = GenerationOnce::default();
+        let partition = if filter.show == Show::Current {
+            Partition::CurrentWithMissing
+        } else {
+            Partition::All
+        };
         let search = self
-            .search_match_in(filter, Partition::All, &mut generation)
+            .search_match_in(filter, partition, &mut generation)
             .await?;
         if let SearchMatch::Ids(_) = search {
             let (timeless, by_state) = self.facets_in_memory(filter, &search).await?;

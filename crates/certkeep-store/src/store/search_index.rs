@@ -111,7 +111,9 @@ struct Built {
     generation: i64,
     /// Current versions not marked missing.
     current: Texts,
-    /// Every other version.
+    /// Current versions marked missing (few: the facets of the current versions count them).
+    current_missing: Texts,
+    /// Every other version (previous ones).
     other: Texts,
 }
 
@@ -120,6 +122,8 @@ struct Built {
 pub(crate) enum Partition {
     /// Current, present versions only (the default listing).
     Current,
+    /// Current versions, missing ones too (the facets of a listing of current versions).
+    CurrentWithMissing,
     /// Every version.
     All,
 }
@@ -224,6 +228,9 @@ impl Store {
         for needle in needles {
             let finder = Finder::new(needle.as_bytes());
             built.current.find(&finder, MAX_IDS, &mut ids);
+            if partition != Partition::Current {
+                built.current_missing.find(&finder, MAX_IDS, &mut ids);
+            }
             if partition == Partition::All {
                 built.other.find(&finder, MAX_IDS, &mut ids);
             }
@@ -290,10 +297,10 @@ impl Store {
             versions += rows.len();
             for (id, is_current, is_missing, name, subject, sans, x5t, sha1, sha256) in &rows {
                 let text = search_text([name, subject, sans, x5t, sha1, sha256]);
-                if *is_current && !*is_missing {
-                    built.current.push(*id, &text);
-                } else {
-                    built.other.push(*id, &text);
+                match (*is_current, *is_missing) {
+                    (true, false) => built.current.push(*id, &text),
+                    (true, true) => built.current_missing.push(*id, &text),
+                    (false, _) => built.other.push(*id, &text),
                 }
             }
             if (rows.len() as u64) < BUILD_CHUNK {
@@ -302,7 +309,8 @@ impl Store {
         }
         tracing::debug!(
             versions,
-            bytes = built.current.buf.len() + built.other.buf.len(),
+            bytes =
+                built.current.buf.len() + built.current_missing.buf.len() + built.other.buf.len(),
             ms = started.elapsed().as_millis() as u64,
             "certificate search index built"
         );

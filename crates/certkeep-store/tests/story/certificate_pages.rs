@@ -343,6 +343,8 @@ pub(crate) async fn story(ctx: &Ctx, data: &PageData) {
             g.state = Some(ExpiryState::Healthy);
             g.include_missing = true;
         }),
+        // A current version marked missing: the state facet counts it.
+        f(&|g| g.search = Some("ech".into())),
         f(&|g| {
             g.search = Some("ech".into());
             g.state = Some(ExpiryState::Missing);
