@@ -8,6 +8,7 @@ pub mod dn;
 pub mod duration;
 pub mod error;
 pub mod keyvault;
+pub mod lint;
 pub mod merge_upload;
 pub mod pem;
 pub mod pfx;
