@@ -27,6 +27,9 @@ pub struct ExpiryGauge {
     pub name: String,
     /// `self_signed`, `integrated_ca` or `unknown` (certificates only).
     pub issuer_kind: Option<&'static str>,
+    /// TLS secrets only: whether Key Vault manages it (the secret backing a Key Vault
+    /// certificate, whose own gauge has the same end).
+    pub managed: Option<bool>,
     /// The chosen tags' values, in the order asked for (empty when the tag is absent).
     pub tags: Vec<String>,
     /// Unix seconds.
@@ -102,6 +105,7 @@ impl Engine {
             .map(|c| ExpiryGauge {
                 place: place(c.vault_id),
                 issuer_kind: Some(IssuerKind::of(c.policy_issuer.as_deref()).as_str()),
+                managed: None,
                 tags: tags_of(&c.tags),
                 name: c.name,
                 at: c.not_after,
@@ -114,6 +118,7 @@ impl Engine {
                 place: place(s.vault_id),
                 name: s.name.clone(),
                 issuer_kind: None,
+                managed: Some(s.is_managed),
                 tags: tags_of(&s.tags),
                 at,
             };

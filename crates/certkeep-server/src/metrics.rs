@@ -133,6 +133,9 @@ fn gauges(out: &mut String, name: &str, help: &str, rows: &[ExpiryGauge], tag_la
         if let Some(kind) = g.issuer_kind {
             pairs.push(("issuer_kind", kind));
         }
+        if let Some(managed) = g.managed {
+            pairs.push(("managed", if managed { "true" } else { "false" }));
+        }
         for (label, value) in tag_labels.iter().zip(&g.tags) {
             pairs.push((label.as_str(), value.as_str()));
         }

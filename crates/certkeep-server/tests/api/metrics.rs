@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use certkeep_engine::secret_discovery::SecretKind;
+use certkeep_engine::{Actor, NoProgress, Scope};
 use certkeep_server::{Server, ServerSettings};
 
 use crate::common::{Who, stacks};
@@ -42,6 +44,16 @@ async fn other_server(
 async fn metrics_show_each_current_version_and_are_guarded() {
     for s in stacks("metrics").await {
         s.demo_estate().await;
+        s.engine
+            .discover_secrets(
+                &Actor::user("setup"),
+                &Scope::default(),
+                SecretKind::All,
+                true,
+                &NoProgress,
+            )
+            .await
+            .expect("secret discovery");
         let r = s.get(&Who::Anon, "/metrics").await.expect(200);
         assert!(
             r.header("content-type")
@@ -66,6 +78,23 @@ async fn metrics_show_each_current_version_and_are_guarded() {
                 && text.contains("tag_owner=\"team-0\""),
             "labels: {text}"
         );
+        // TLS secrets: those backing a Key Vault certificate are told apart.
+        let exp = "certkeep_tls_secret_expiry_timestamp_seconds";
+        let inside = "certkeep_tls_secret_certificate_expiry_timestamp_seconds";
+        assert!(
+            !series(&text, exp, &[("managed", "true")]).is_empty(),
+            "{text}"
+        );
+        assert!(
+            !series(&text, inside, &[("managed", "false")]).is_empty(),
+            "the certificate inside a standalone TLS secret: {text}"
+        );
+        for family in [exp, inside] {
+            let all = series(&text, family, &[]).len();
+            let labelled = series(&text, family, &[("managed", "true")]).len()
+                + series(&text, family, &[("managed", "false")]).len();
+            assert_eq!(all, labelled, "{family}");
+        }
         // The state counts equal the listing's.
         let now = certkeep_store::Clock::now(&*s.clock);
         let expired = certs.iter().filter(|c| c.2 <= now).count();

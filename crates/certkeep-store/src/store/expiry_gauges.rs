@@ -10,6 +10,7 @@ use super::Store;
 use super::sync_runs::to_run;
 use crate::entities::{certificate, sync_run, tls_secret};
 use crate::model::Tags;
+use crate::model::certificate::CertificateSource;
 use crate::model::sync_run::SyncRun;
 use crate::{StoreError, VaultId, json};
 
@@ -33,6 +34,8 @@ pub struct TlsSecretExpiry {
     pub expiry: Option<i64>,
     /// The notAfter of the certificate inside, when it was read.
     pub certificate_not_after: Option<i64>,
+    /// Key Vault manages it: the secret backing a Key Vault certificate.
+    pub is_managed: bool,
     pub tags: Tags,
 }
 
@@ -60,11 +63,13 @@ struct SecretRow {
     name: String,
     expiry: Option<i64>,
     certificate_id: Option<i64>,
+    is_managed: bool,
     tags: String,
 }
 
 impl Store {
-    /// The current, present version of every certificate (either source).
+    /// The current, present version of every Key Vault certificate (those read from TLS
+    /// secrets are the secrets' own gauges).
     pub async fn current_certificate_expiries(&self) -> Result<Vec<CertificateExpiry>, StoreError> {
         use certificate::Column as C;
         let rows = certificate::Entity::find()
@@ -72,6 +77,7 @@ impl Store {
             .columns([C::VaultId, C::Name, C::NotAfter, C::PolicyIssuer, C::Tags])
             .filter(C::IsCurrent.eq(true))
             .filter(C::IsMissing.eq(false))
+            .filter(C::Source.eq(CertificateSource::KeyVault.as_str()))
             .into_model::<CertificateRow>()
             .all(&self.db)
             .await?;
@@ -103,7 +109,14 @@ impl Store {
         };
         let rows = tls_secret::Entity::find()
             .select_only()
-            .columns([S::VaultId, S::Name, S::Expiry, S::CertificateId, S::Tags])
+            .columns([
+                S::VaultId,
+                S::Name,
+                S::Expiry,
+                S::CertificateId,
+                S::IsManaged,
+                S::Tags,
+            ])
             .filter(S::IsCurrent.eq(true))
             .filter(S::IsMissing.eq(false))
             .into_model::<SecretRow>()
@@ -127,6 +140,7 @@ impl Store {
                     certificate_not_after: r
                         .certificate_id
                         .and_then(|id| not_after.get(&id).copied()),
+                    is_managed: r.is_managed,
                     tags: json::decode(&r.tags, "tls_secrets.tags")?,
                 })
             })
