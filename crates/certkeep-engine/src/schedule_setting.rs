@@ -209,9 +209,8 @@ impl Engine {
                 self.audit(actor, "settings.schedule.set", KEY, "succeeded", detail),
             )
             .await?;
-        let longest = stored.discovery_secs + stored.discovery_secs * stored.jitter_percent / 100;
         self.store
-            .cap_leases(DISCOVERY_SLOT_PREFIX, longest)
+            .cap_leases(DISCOVERY_SLOT_PREFIX, over(stored).longest_discovery_slot())
             .await?;
         self.schedule(configured).await
     }
@@ -230,10 +229,8 @@ impl Engine {
             json!({}),
         );
         if self.store.delete_setting(KEY, event).await? {
-            let longest = configured.discovery_secs
-                + (configured.discovery_secs as f64 * configured.jitter) as i64;
             self.store
-                .cap_leases(DISCOVERY_SLOT_PREFIX, longest)
+                .cap_leases(DISCOVERY_SLOT_PREFIX, configured.longest_discovery_slot())
                 .await?;
         }
         self.schedule(configured).await

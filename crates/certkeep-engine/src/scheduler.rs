@@ -38,6 +38,15 @@ impl Default for Schedule {
     }
 }
 
+impl Schedule {
+    /// The longest a discovery slot lasts: the interval and all of its jitter (rounded, so a
+    /// whole percent of a whole number of seconds comes out exact).
+    pub(crate) fn longest_discovery_slot(&self) -> i64 {
+        let jitter = (self.discovery_secs as f64 * self.jitter.clamp(0.0, 1.0)).round();
+        self.discovery_secs + jitter as i64
+    }
+}
+
 /// What one tick started.
 #[derive(Debug, Default)]
 pub struct Tick {

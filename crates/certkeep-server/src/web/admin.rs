@@ -49,6 +49,26 @@ struct Shown {
     schedule_fields: Option<Vec<Field>>,
 }
 
+impl Shown {
+    /// The page after an action: its notice, or its problem (with the field it names).
+    fn of(outcome: Result<String, ApiError>) -> Self {
+        match outcome {
+            Ok(notice) => Self {
+                notice: Some(notice),
+                ..Default::default()
+            },
+            Err(e) => Self {
+                status: Some(e.status),
+                problem: Some(match &e.field {
+                    Some(f) => format!("{f}: {}", e.message),
+                    None => e.message,
+                }),
+                ..Default::default()
+            },
+        }
+    }
+}
+
 fn role_options(up_to: Role) -> Vec<(String, String)> {
     ["auditor", "operator", "admin"]
         .into_iter()
@@ -268,21 +288,13 @@ pub(crate) async fn revoke_token(
 ) -> PageResult {
     viewer.check_form(f.get("csrf"))?;
     viewer.require(Role::Auditor)?;
-    let shown = match st.engine.revoke_api_token(&viewer.principal, &id).await {
-        Ok(t) => Shown {
-            notice: Some(format!("Token {} revoked: it no longer works", t.name)),
-            ..Default::default()
-        },
-        Err(e) => {
-            let e = ApiError::from(e);
-            Shown {
-                status: Some(e.status),
-                problem: Some(e.message),
-                ..Default::default()
-            }
-        }
-    };
-    admin_page(&st, &viewer, shown).await
+    let outcome = st
+        .engine
+        .revoke_api_token(&viewer.principal, &id)
+        .await
+        .map(|t| format!("Token {} revoked: it no longer works", t.name))
+        .map_err(ApiError::from);
+    admin_page(&st, &viewer, Shown::of(outcome)).await
 }
 
 pub(crate) async fn create_user(
@@ -408,21 +420,7 @@ pub(crate) async fn change_user(
             .map_err(ApiError::from),
         other => return Err(PageError::not_found(format!("no user action '{other}'"))),
     };
-    let shown = match outcome {
-        Ok(n) => Shown {
-            notice: Some(n),
-            ..Default::default()
-        },
-        Err(e) => Shown {
-            status: Some(e.status),
-            problem: Some(match &e.field {
-                Some(f) => format!("{f}: {}", e.message),
-                None => e.message,
-            }),
-            ..Default::default()
-        },
-    };
-    admin_page(&st, &viewer, shown).await
+    admin_page(&st, &viewer, Shown::of(outcome)).await
 }
 
 /// Sets the schedule for every instance (admin).
@@ -479,23 +477,11 @@ pub(crate) async fn reset_schedule(
 ) -> PageResult {
     viewer.check_form(f.get("csrf"))?;
     viewer.require(Role::Admin)?;
-    let shown = match st
+    let outcome = st
         .engine
         .reset_schedule(&viewer.principal.actor, &st.settings.schedule)
         .await
-    {
-        Ok(_) => Shown {
-            notice: Some("Schedule reset to the configuration".into()),
-            ..Default::default()
-        },
-        Err(e) => {
-            let e = ApiError::from(e);
-            Shown {
-                status: Some(e.status),
-                problem: Some(e.message),
-                ..Default::default()
-            }
-        }
-    };
-    admin_page(&st, &viewer, shown).await
+        .map(|_| "Schedule reset to the configuration".to_string())
+        .map_err(ApiError::from);
+    admin_page(&st, &viewer, Shown::of(outcome)).await
 }

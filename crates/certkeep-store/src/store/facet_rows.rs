@@ -232,8 +232,14 @@ impl Store {
             tag: None,
             ..filter.clone()
         };
-        let rows = self.facet_rows(&no_tag, Facet::None, search).await?;
-        Ok(count(&no_tag, &rows)?.0.by_tag)
+        let mut tags = HashMap::new();
+        for row in self.facet_rows(&no_tag, Facet::None, search).await? {
+            let row_tags: BTreeMap<String, String> = json::decode(&row.tags, "certificates.tags")?;
+            for (k, v) in row_tags {
+                bump(&mut tags, format!("{k}={v}"));
+            }
+        }
+        Ok(top_tags(tags))
     }
 }
 
